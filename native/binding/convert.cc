@@ -1,0 +1,174 @@
+#include "binding/convert.h"
+
+#include <cmath>
+
+namespace vozduxan::binding {
+namespace {
+
+[[noreturn]] void badInput(const std::string& message) { throw EngineError(ErrorCode::BadInput, message); }
+
+bool present(const Napi::Object& object, const char* name) {
+  const Napi::Value value = object.Get(name);
+  return !value.IsUndefined() && !value.IsNull();
+}
+
+double number(const Napi::Object& object, const char* name, double fallback) {
+  if (!present(object, name)) return fallback;
+  const Napi::Value value = object.Get(name);
+  if (!value.IsNumber()) badInput(std::string(name) + " must be a number");
+  const double result = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(result) || result < 0) badInput(std::string(name) + " must be a finite number >= 0");
+  return result;
+}
+
+std::string string(const Napi::Object& object, const char* name) {
+  if (!present(object, name)) return {};
+  const Napi::Value value = object.Get(name);
+  if (!value.IsString()) badInput(std::string(name) + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+}  // namespace
+
+std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char* name) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(number(options, name, 0)));
+}
+
+SessionConfig toSessionConfig(const Napi::Object& options) {
+  SessionConfig config;
+  config.storagePath = string(options, "storagePath");
+  if (config.storagePath.empty()) badInput("storagePath is required");
+  config.cacheMaxBytes = static_cast<std::uint64_t>(number(options, "cacheMaxBytes", 0));
+  config.cacheTtlSecs = static_cast<std::uint32_t>(number(options, "cacheTtlSecs", 0));
+  const double port = number(options, "listenPort", 0);
+  if (port > 65535) badInput("listenPort must be 0..65535");
+  config.listenPort = static_cast<int>(port);
+  if (auto ms = optionalMillis(options, "metadataTimeoutMs"); ms.count() > 0) config.metadataTimeout = ms;
+  if (auto ms = optionalMillis(options, "bufferTimeoutMs"); ms.count() > 0) config.bufferTimeout = ms;
+  if (present(options, "settings")) {
+    const Napi::Value raw = options.Get("settings");
+    if (!raw.IsObject()) badInput("settings must be an object");
+    const Napi::Object settings = raw.As<Napi::Object>();
+    const Napi::Array names = settings.GetPropertyNames();
+    for (std::uint32_t i = 0; i < names.Length(); ++i) {
+      const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      const Napi::Value value = settings.Get(name);
+      if (value.IsBoolean()) {
+        config.settings.emplace_back(name, value.As<Napi::Boolean>().Value());
+      } else if (value.IsNumber()) {
+        config.settings.emplace_back(name, static_cast<std::int64_t>(value.As<Napi::Number>().Int64Value()));
+      } else if (value.IsString()) {
+        config.settings.emplace_back(name, value.As<Napi::String>().Utf8Value());
+      } else {
+        badInput("setting '" + name + "' must be a string, number or boolean");
+      }
+    }
+  }
+  return config;
+}
+
+TorrentInput toTorrentInput(const Napi::Object& options) {
+  TorrentInput input;
+  input.magnet = string(options, "magnet");
+  if (present(options, "torrent")) {
+    const Napi::Value raw = options.Get("torrent");
+    if (!raw.IsTypedArray() || raw.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      badInput("torrent must be a Uint8Array");
+    }
+    const auto bytes = raw.As<Napi::Uint8Array>();
+    const auto* data = reinterpret_cast<const char*>(bytes.Data());
+    input.torrent.assign(data, data + bytes.ByteLength());
+  }
+  if (present(options, "peers")) {
+    const Napi::Value raw = options.Get("peers");
+    if (!raw.IsArray()) badInput("peers must be an array of 'host:port' strings");
+    const auto peers = raw.As<Napi::Array>();
+    for (std::uint32_t i = 0; i < peers.Length(); ++i) {
+      const Napi::Value peer = peers.Get(i);
+      if (!peer.IsString()) badInput("peers must be an array of 'host:port' strings");
+      input.peers.push_back(peer.As<Napi::String>().Utf8Value());
+    }
+  }
+  return input;
+}
+
+PrepareRequest toPrepareRequest(const Napi::Object& options) {
+  PrepareRequest request;
+  request.input = toTorrentInput(options);
+  const double index = number(options, "fileIndex", 0);
+  if (index != std::floor(index) || index > 1e9) {
+    throw EngineError(ErrorCode::InvalidFile, "fileIndex must be a whole number");
+  }
+  request.fileIndex = static_cast<int>(index);
+  if (present(options, "main")) {
+    const Napi::Value main = options.Get("main");
+    if (!main.IsBoolean()) badInput("main must be a boolean");
+    request.main = main.As<Napi::Boolean>().Value();
+  }
+  request.metadataTimeout = optionalMillis(options, "metadataTimeoutMs");
+  return request;
+}
+
+std::string toToken(const Napi::Value& value) {
+  if (!value.IsString()) badInput("token must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+Napi::Value fromFiles(Napi::Env env, const std::vector<FileEntry>& files) {
+  Napi::Array array = Napi::Array::New(env, files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("index", files[i].index);
+    entry.Set("name", files[i].name);
+    entry.Set("mime", files[i].mime);
+    entry.Set("size", static_cast<double>(files[i].size));
+    array.Set(static_cast<std::uint32_t>(i), entry);
+  }
+  return array;
+}
+
+Napi::Value fromStreamInfo(Napi::Env env, const StreamInfo& info) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("url", info.url);
+  object.Set("token", info.token);
+  object.Set("fileSize", static_cast<double>(info.fileSize));
+  object.Set("mimeType", info.mimeType);
+  object.Set("prebufferBytes", static_cast<double>(info.prebufferBytes));
+  return object;
+}
+
+Napi::Value fromStats(Napi::Env env, const StreamStats& stats) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("downloadRate", static_cast<double>(stats.downloadRate));
+  object.Set("uploadRate", static_cast<double>(stats.uploadRate));
+  object.Set("numPeers", stats.numPeers);
+  object.Set("numSeeds", stats.numSeeds);
+  object.Set("position", static_cast<double>(stats.position));
+  object.Set("bufferedAhead", static_cast<double>(stats.bufferedAhead));
+  object.Set("fileSize", static_cast<double>(stats.fileSize));
+  object.Set("piecesHad", stats.piecesHad);
+  object.Set("piecesTotal", stats.piecesTotal);
+  object.Set("windowFirst", stats.windowFirst);
+  object.Set("windowLast", stats.windowLast);
+  object.Set("generation", static_cast<double>(stats.generation));
+  object.Set("seeks", static_cast<double>(stats.seeks));
+  object.Set("main", stats.main);
+  object.Set("state", stats.state);
+  return object;
+}
+
+Napi::Value fromEvict(Napi::Env env, const EvictResult& result) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("removedTorrents", result.removedTorrents);
+  object.Set("freedBytes", static_cast<double>(result.freedBytes));
+  object.Set("cacheBytes", static_cast<double>(result.cacheBytes));
+  return object;
+}
+
+Napi::Error toJsError(Napi::Env env, const EngineError& error) {
+  Napi::Error js = Napi::Error::New(env, error.what());
+  js.Set("code", errorCodeName(error.code()));
+  return js;
+}
+
+}  // namespace vozduxan::binding

@@ -1,0 +1,283 @@
+#include "binding/session_wrap.h"
+
+#include "binding/addon.h"
+#include "binding/convert.h"
+
+namespace vozduxan::binding {
+namespace {
+
+/// Runs short blocking engine work (evict, close) on the libuv pool.
+template <typename Result>
+class BlockingWork : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<Result()>;
+  using Done = std::function<Napi::Value(Napi::Env, const Result&)>;
+
+  BlockingWork(Napi::Env env, Work work, Done done)
+      : Napi::AsyncWorker(env, "vozduxan"), deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)), done_(std::move(done)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const EngineError& e) {
+      error_.emplace(e);
+    } catch (const std::exception& e) {
+      error_.emplace(ErrorCode::Internal, e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    if (error_) return deferred_.Reject(toJsError(Env(), *error_).Value());
+    deferred_.Resolve(done_(Env(), result_));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  Done done_;
+  Result result_{};
+  std::optional<EngineError> error_;
+};
+
+Napi::Promise rejected(Napi::Env env, const EngineError& error) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Reject(toJsError(env, error).Value());
+  return deferred.Promise();
+}
+
+Napi::Object optionsArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::BadInput, "expected an options object");
+  return info[0].As<Napi::Object>();
+}
+
+}  // namespace
+
+Napi::Function SessionWrap::define(Napi::Env env) {
+  return DefineClass(env, "NativeSession",
+                     {
+                         InstanceAccessor<&SessionWrap::httpPort>("httpPort"),
+                         InstanceMethod<&SessionWrap::listFiles>("listFiles"),
+                         InstanceMethod<&SessionWrap::prepare>("prepare"),
+                         InstanceMethod<&SessionWrap::cancel>("cancel"),
+                         InstanceMethod<&SessionWrap::notifyPosition>("notifyPosition"),
+                         InstanceMethod<&SessionWrap::release>("release"),
+                         InstanceMethod<&SessionWrap::stats>("stats"),
+                         InstanceMethod<&SessionWrap::evict>("evict"),
+                         InstanceMethod<&SessionWrap::close>("close"),
+                     });
+}
+
+SessionWrap::SessionWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<SessionWrap>(info), self_(std::make_shared<SessionWrap*>(this)) {
+  Napi::Env env = info.Env();
+  try {
+    const Napi::Object options = optionsArg(info);
+    SessionConfig config = toSessionConfig(options);
+    if (options.Get("onLog").IsFunction()) onLog_ = Napi::Persistent(options.Get("onLog").As<Napi::Function>());
+    dispatcher_ = std::make_shared<JsDispatcher>(env);
+    std::weak_ptr<SessionWrap*> weak = self_;
+    config.log = [dispatcher = dispatcher_, weak](const std::string& message) {
+      dispatcher->post([weak, message](Napi::Env env) {
+        auto self = weak.lock();
+        if (!self || (*self)->onLog_.IsEmpty()) return;
+        (*self)->onLog_.Call({Napi::String::New(env, message)});
+      });
+    };
+    engine_ = std::make_shared<Session>(std::move(config));
+  } catch (const EngineError& e) {
+    if (dispatcher_) dispatcher_->release();
+    throw toJsError(env, e);
+  }
+  env.GetInstanceData<Addon>()->track(this);
+}
+
+SessionWrap::~SessionWrap() {
+  // Backstop only: the owner should have called close().
+  if (engine_) engine_->close();
+  if (dispatcher_) dispatcher_->release();
+  if (auto* addon = Env().GetInstanceData<Addon>()) addon->untrack(this);
+  self_.reset();
+}
+
+void SessionWrap::closeForTeardown() {
+  if (engine_) engine_->close();
+  if (dispatcher_) dispatcher_->release();
+}
+
+Session& SessionWrap::engine(Napi::Env env) {
+  if (closing_ || !engine_ || engine_->closed()) throw EngineError(ErrorCode::Closed, "session is closed");
+  return *engine_;
+}
+
+std::uint64_t SessionWrap::opId(const Napi::CallbackInfo& info) {
+  const Napi::Value id = optionsArg(info).Get("opId");
+  if (!id.IsNumber()) throw EngineError(ErrorCode::BadInput, "opId must be a number");
+  return static_cast<std::uint64_t>(id.As<Napi::Number>().Int64Value());
+}
+
+Napi::Promise SessionWrap::track(Napi::Env env, std::uint64_t id, Napi::Value onProgress) {
+  Pending pending{Napi::Promise::Deferred::New(env), {}};
+  if (onProgress.IsFunction()) pending.onProgress = Napi::Persistent(onProgress.As<Napi::Function>());
+  Napi::Promise promise = pending.deferred.Promise();
+  pending_.emplace(id, std::move(pending));
+  dispatcher_->setKeepAlive(env, true);
+  return promise;
+}
+
+template <typename Settle>
+void SessionWrap::settle(std::uint64_t id, Settle&& settleWith) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  if (pending_.empty()) dispatcher_->setKeepAlive(Env(), false);
+  settleWith(pending.deferred);
+}
+
+void SessionWrap::rejectAllPending(Napi::Env env, const EngineError& error) {
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, entry] : pending) entry.deferred.Reject(toJsError(env, error).Value());
+  dispatcher_->setKeepAlive(env, false);
+}
+
+Napi::Value SessionWrap::httpPort(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), engine_ ? engine_->httpPort() : 0);
+}
+
+Napi::Value SessionWrap::listFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const Napi::Object options = optionsArg(info);
+    const std::uint64_t id = opId(info);
+    std::weak_ptr<SessionWrap*> weak = self_;
+    engine(env).listFiles(id, toTorrentInput(options), optionalMillis(options, "metadataTimeoutMs"),
+                          [dispatcher = dispatcher_, weak, id](std::vector<FileEntry> files, std::optional<EngineError> error) {
+                            dispatcher->post([weak, id, files = std::move(files), error](Napi::Env env) {
+                              auto self = weak.lock();
+                              if (!self) return;
+                              (*self)->settle(id, [&](Napi::Promise::Deferred& deferred) {
+                                if (error) return deferred.Reject(toJsError(env, *error).Value());
+                                deferred.Resolve(fromFiles(env, files));
+                              });
+                            });
+                          });
+    return track(env, id, env.Undefined());
+  } catch (const EngineError& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value SessionWrap::prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const Napi::Object options = optionsArg(info);
+    const std::uint64_t id = opId(info);
+    std::weak_ptr<SessionWrap*> weak = self_;
+    auto dispatcher = dispatcher_;
+    auto progress = [dispatcher, weak, id](double fraction, const std::string& status) {
+      dispatcher->post([weak, id, fraction, status](Napi::Env env) {
+        auto self = weak.lock();
+        if (!self) return;
+        auto it = (*self)->pending_.find(id);
+        if (it == (*self)->pending_.end() || it->second.onProgress.IsEmpty()) return;
+        it->second.onProgress.Call({Napi::Number::New(env, fraction), Napi::String::New(env, status)});
+      });
+    };
+    auto done = [dispatcher, weak, id](StreamInfo stream, std::optional<EngineError> error) {
+      dispatcher->post([weak, id, stream = std::move(stream), error](Napi::Env env) {
+        auto self = weak.lock();
+        if (!self) return;
+        (*self)->settle(id, [&](Napi::Promise::Deferred& deferred) {
+          if (error) return deferred.Reject(toJsError(env, *error).Value());
+          deferred.Resolve(fromStreamInfo(env, stream));
+        });
+      });
+    };
+    engine(env).prepare(id, toPrepareRequest(options), progress, done);
+    return track(env, id, options.Get("onProgress"));
+  } catch (const EngineError& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value SessionWrap::cancel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsNumber() && engine_) {
+    engine_->cancel(static_cast<std::uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value SessionWrap::notifyPosition(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::string token = toToken(info[0]);
+    if (!info[1].IsNumber()) throw EngineError(ErrorCode::BadInput, "byteOffset must be a number");
+    const double offset = info[1].As<Napi::Number>().DoubleValue();
+    if (!(offset >= 0)) throw EngineError(ErrorCode::BadInput, "byteOffset must be >= 0");
+    return Napi::Boolean::New(env, engine(env).notifyPosition(token, static_cast<std::int64_t>(offset)));
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::string token = toToken(info[0]);
+    return Napi::Boolean::New(env, engine(env).release(token));
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const auto stats = engine(env).stats(toToken(info[0]));
+    return stats ? fromStats(env, *stats) : env.Undefined();
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::evict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    engine(env);
+    auto* work = new BlockingWork<EvictResult>(  // ownership: Napi::AsyncWorker deletes itself
+        env, [engine = engine_] { return engine->evict(); },
+        [](Napi::Env env, const EvictResult& result) { return fromEvict(env, result); });
+    work->Queue();
+    return work->promise();
+  } catch (const EngineError& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value SessionWrap::close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  closing_ = true;
+  std::weak_ptr<SessionWrap*> weak = self_;
+  auto* work = new BlockingWork<bool>(  // ownership: Napi::AsyncWorker deletes itself
+      env,
+      [engine = engine_] {
+        if (engine) engine->close();
+        return true;
+      },
+      [weak](Napi::Env env, const bool&) {
+        if (auto self = weak.lock()) {
+          (*self)->rejectAllPending(env, EngineError(ErrorCode::Closed, "session closed"));
+          (*self)->dispatcher_->release();
+        }
+        return env.Undefined();
+      });
+  work->Queue();
+  return work->promise();
+}
+
+}  // namespace vozduxan::binding

@@ -1,0 +1,128 @@
+#include "engine/cache.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+
+#include "engine/errors.h"
+
+namespace vozduxan {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kMetaDir = ".vozduxan";
+
+std::uint64_t allocatedBytes(const fs::path& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) return 0;
+  return static_cast<std::uint64_t>(info.st_blocks) * 512;
+}
+
+std::chrono::system_clock::time_point modified(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return {};
+  return std::chrono::system_clock::from_time_t(info.st_mtime);
+}
+
+bool isTorrentKey(const std::string& name) {
+  if (name.size() != 40 && name.size() != 64) return false;
+  return name.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+Cache::Cache(std::string root) : root_(std::move(root)) {
+  if (root_.empty()) throw EngineError(ErrorCode::BadInput, "storagePath is required");
+  std::error_code ec;
+  const fs::path rootPath(root_);
+  const fs::path parent = fs::absolute(rootPath, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) {
+    throw EngineError(ErrorCode::StorageError, "storagePath's parent does not exist: " + parent.string());
+  }
+  fs::create_directory(rootPath, ec);
+  if (ec || !fs::is_directory(rootPath)) {
+    throw EngineError(ErrorCode::StorageError, "cannot create storagePath " + root_ + ": " + ec.message());
+  }
+  fs::create_directory(rootPath / kMetaDir, ec);
+  const fs::path probe = rootPath / kMetaDir / ".write-probe";
+  {
+    std::ofstream out(probe);
+    out << "ok";
+    if (!out) throw EngineError(ErrorCode::StorageError, "storagePath is not writable: " + root_);
+  }
+  fs::remove(probe, ec);
+}
+
+std::string Cache::dataPath(const std::string& key) const { return (fs::path(root_) / key).string(); }
+
+std::string Cache::metaPath(const std::string& key) const {
+  return (fs::path(root_) / kMetaDir / (key + ".torrent")).string();
+}
+
+std::shared_ptr<lt::torrent_info> Cache::loadMetadata(const std::string& key) const {
+  lt::error_code ec;
+  auto info = std::make_shared<lt::torrent_info>(metaPath(key), ec);
+  if (ec) return nullptr;
+  return info;
+}
+
+void Cache::saveMetadata(const std::string& key, const lt::torrent_info& info) const {
+  std::vector<char> bytes;
+  lt::create_torrent maker(info);
+  lt::bencode(std::back_inserter(bytes), maker.generate());
+  const std::string path = metaPath(key);
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return;
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+}
+
+void Cache::touch(const std::string& key) const {
+  std::error_code ec;
+  const fs::path path = metaPath(key);
+  if (fs::exists(path, ec)) fs::last_write_time(path, fs::file_time_type::clock::now(), ec);
+}
+
+std::uint64_t Cache::diskBytes(const std::string& key) const {
+  std::error_code ec;
+  std::uint64_t total = 0;
+  const fs::path dir = dataPath(key);
+  if (!fs::exists(dir, ec)) return 0;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += allocatedBytes(it->path());
+  }
+  return total;
+}
+
+std::vector<CachedTorrent> Cache::list() const {
+  std::vector<CachedTorrent> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!isTorrentKey(name)) continue;
+    const fs::path meta = metaPath(name);
+    const auto used = fs::exists(meta, ec) ? modified(meta) : modified(entry.path());
+    out.push_back({name, diskBytes(name), used});
+  }
+  return out;
+}
+
+std::uint64_t Cache::remove(const std::string& key) const {
+  const std::uint64_t bytes = diskBytes(key);
+  std::error_code ec;
+  fs::remove_all(dataPath(key), ec);
+  fs::remove(metaPath(key), ec);
+  return bytes;
+}
+
+}  // namespace vozduxan

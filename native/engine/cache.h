@@ -1,0 +1,44 @@
+// The on-disk cache under storagePath: one folder of data per torrent, the metadata
+// of every torrent seen (so a magnet plays from cache after a restart), and when each
+// was last used (for TTL and size eviction across restarts).
+#pragma once
+
+#include <libtorrent/torrent_info.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vozduxan {
+
+struct CachedTorrent {
+  std::string key;
+  std::uint64_t bytes = 0;
+  std::chrono::system_clock::time_point lastUsed;
+};
+
+class Cache {
+ public:
+  /// Creates the root (but not its parent) and checks it is writable; throws
+  /// EngineError(StorageError) otherwise.
+  explicit Cache(std::string root);
+
+  std::string dataPath(const std::string& key) const;
+  std::shared_ptr<lt::torrent_info> loadMetadata(const std::string& key) const;
+  void saveMetadata(const std::string& key, const lt::torrent_info& info) const;
+  void touch(const std::string& key) const;
+  /// Every torrent with data or metadata on disk.
+  std::vector<CachedTorrent> list() const;
+  /// Bytes the torrent's data occupies on disk (sparse files count what is allocated).
+  std::uint64_t diskBytes(const std::string& key) const;
+  /// Deletes the torrent's data and metadata; returns the bytes freed.
+  std::uint64_t remove(const std::string& key) const;
+
+ private:
+  std::string metaPath(const std::string& key) const;
+  std::string root_;
+};
+
+}  // namespace vozduxan

@@ -1,0 +1,82 @@
+// Plain configuration and request types shared by the engine and the binding.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace vozduxan {
+
+using SettingValue = std::variant<std::string, std::int64_t, bool>;
+
+struct SessionConfig {
+  std::string storagePath;
+  std::uint64_t cacheMaxBytes = 0;  // 0 → 50 GB
+  std::uint32_t cacheTtlSecs = 0;   // 0 → 3600 s
+  int listenPort = 0;               // 0 → OS picks
+  std::chrono::milliseconds metadataTimeout{90'000};
+  std::chrono::milliseconds bufferTimeout{120'000};
+  /// libtorrent settings by settings_pack name, applied after our defaults.
+  std::vector<std::pair<std::string, SettingValue>> settings;
+  /// Called from engine threads; the binding forwards it to the JS thread.
+  std::function<void(const std::string&)> log;
+};
+
+/// What identifies a torrent: a magnet, .torrent bytes, or both, plus direct peers.
+struct TorrentInput {
+  std::string magnet;
+  std::vector<char> torrent;
+  std::vector<std::string> peers;
+};
+
+struct FileEntry {
+  int index = 0;
+  std::string name;
+  std::string mime;
+  std::int64_t size = 0;
+};
+
+struct PrepareRequest {
+  TorrentInput input;
+  int fileIndex = 0;
+  bool main = true;
+  std::chrono::milliseconds metadataTimeout{0};  // 0 → session default
+};
+
+struct StreamInfo {
+  std::string url;
+  std::string token;
+  std::int64_t fileSize = 0;
+  std::string mimeType;
+  std::int64_t prebufferBytes = 0;
+};
+
+struct StreamStats {
+  std::int64_t downloadRate = 0;
+  std::int64_t uploadRate = 0;
+  int numPeers = 0;
+  int numSeeds = 0;
+  std::int64_t position = 0;
+  std::int64_t bufferedAhead = 0;
+  std::int64_t fileSize = 0;
+  int piecesHad = 0;
+  int piecesTotal = 0;
+  int windowFirst = -1;  // first and last TIER1 piece, torrent-relative
+  int windowLast = -1;
+  std::uint64_t generation = 0;
+  std::uint64_t seeks = 0;
+  bool main = true;
+  std::string state;  // "buffering" | "streaming" | "complete"
+};
+
+struct EvictResult {
+  int removedTorrents = 0;
+  std::uint64_t freedBytes = 0;
+  std::uint64_t cacheBytes = 0;
+};
+
+}  // namespace vozduxan

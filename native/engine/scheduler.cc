@@ -1,0 +1,65 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <map>
+
+namespace vozduxan {
+namespace {
+
+constexpr std::uint8_t kDontDownload = 0;
+constexpr std::uint8_t kLow = 1;
+constexpr std::uint8_t kDefault = 4;
+constexpr std::uint8_t kHigh = 6;
+constexpr std::uint8_t kTop = 7;
+
+void raise(std::vector<std::uint8_t>& priorities, int piece, std::uint8_t priority) {
+  auto& slot = priorities[static_cast<std::size_t>(piece)];
+  slot = std::max(slot, priority);
+}
+
+}  // namespace
+
+SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
+                          const std::function<bool(int)>& havePiece,
+                          const SchedulerTuning& tuning) {
+  SchedulePlan plan;
+  plan.priorities.assign(static_cast<std::size_t>(std::max(numPieces, 0)), kDontDownload);
+  std::map<int, int> deadlineByPiece;  // piece → earliest deadline over all streams
+
+  for (const StreamWant& want : wants) {
+    const int first = std::clamp(want.firstPiece, 0, numPieces - 1);
+    const int last = std::clamp(want.lastPiece, first, numPieces - 1);
+    const int position = std::clamp(want.positionPiece, first, last);
+    const int tier1 = want.main ? tuning.tier1Pieces : tuning.prefetchTier1Pieces;
+    const int tier1Last = std::min(last, position + tier1 - 1);
+    const int tier2Last = std::min(last, tier1Last + tuning.tier2Pieces);
+
+    // A prefetch only warms its start; the rest of its file waits at low priority so
+    // it never competes with the playing stream.
+    const std::uint8_t rest = want.main ? kDefault : kLow;
+    for (int p = first; p <= last; ++p) raise(plan.priorities, p, rest);
+    for (int p = tier1Last + 1; p <= tier2Last; ++p) raise(plan.priorities, p, want.main ? kTop : kHigh);
+
+    int rank = 0;
+    for (int p = position; p <= tier1Last; ++p) {
+      raise(plan.priorities, p, kTop);
+      if (havePiece(p)) continue;
+      const int deadline = want.main ? rank * tuning.mainDeadlineStepMs
+                                     : tuning.prefetchDeadlineBaseMs + rank * tuning.prefetchDeadlineStepMs;
+      ++rank;
+      auto [it, inserted] = deadlineByPiece.emplace(p, deadline);
+      if (!inserted) it->second = std::min(it->second, deadline);
+    }
+    plan.windows.push_back({position, tier1Last});
+  }
+
+  plan.deadlines.reserve(deadlineByPiece.size());
+  for (const auto& [piece, deadline] : deadlineByPiece) plan.deadlines.push_back({piece, deadline});
+  std::sort(plan.deadlines.begin(), plan.deadlines.end(),
+            [](const PieceDeadline& a, const PieceDeadline& b) {
+              return a.deadlineMs < b.deadlineMs || (a.deadlineMs == b.deadlineMs && a.piece < b.piece);
+            });
+  return plan;
+}
+
+}  // namespace vozduxan

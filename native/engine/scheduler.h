@@ -1,0 +1,51 @@
+// Tiered piece scheduling around each stream's position (pure planning, no libtorrent calls).
+//
+// TIER1: the next pieces get deadlines, staggered so the nearest is requested first.
+// TIER2: the pieces after that get top priority. TIER3: the rest of the file, default.
+// Pieces that belong to no open stream are not downloaded. A torrent with several
+// streams (an album's current and next track) gets the union, the highest tier winning.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace vozduxan {
+
+struct SchedulerTuning {
+  int tier1Pieces = 20;
+  int tier2Pieces = 40;  // pieces after TIER1
+  int mainDeadlineStepMs = 400;
+  int prefetchTier1Pieces = 8;
+  int prefetchDeadlineBaseMs = 10'000;
+  int prefetchDeadlineStepMs = 1'000;
+};
+
+/// One stream's wish: its file's pieces and the piece at its position.
+struct StreamWant {
+  int firstPiece = 0;
+  int lastPiece = 0;
+  int positionPiece = 0;
+  bool main = true;
+};
+
+struct PieceDeadline {
+  int piece = 0;
+  int deadlineMs = 0;
+};
+
+struct SchedulePlan {
+  std::vector<std::uint8_t> priorities;  // libtorrent download priority per piece (0..7)
+  std::vector<PieceDeadline> deadlines;  // pieces not yet had, nearest first
+  struct Window {
+    int first = -1;
+    int last = -1;
+  };
+  std::vector<Window> windows;  // TIER1 per StreamWant, in order
+};
+
+SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
+                          const std::function<bool(int)>& havePiece,
+                          const SchedulerTuning& tuning = {});
+
+}  // namespace vozduxan

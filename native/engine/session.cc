@@ -1,0 +1,680 @@
+#include "engine/session.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cctype>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include "engine/mime.h"
+#include "engine/pending_op.h"
+#include "engine/session_settings.h"
+#include "engine/token.h"
+#include "engine/torrent_input.h"
+
+namespace vozduxan {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTick = std::chrono::milliseconds(50);
+constexpr auto kStatusInterval = std::chrono::milliseconds(500);
+constexpr std::int64_t kMinPrebuffer = 32 * 1024;
+constexpr std::int64_t kMaxPrebuffer = 8 * 1024 * 1024;
+constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
+constexpr std::uint32_t kDefaultTtlSecs = 3600;
+
+bool isConnectNoise(const std::string& message) {
+  std::string lower(message);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("connecttopeer") != std::string::npos || lower.find("connect to peer") != std::string::npos;
+}
+
+/// Prebuffer from the measured rate against the file's bitrate: on a link that outruns
+/// playback the first verified piece is enough; on a slower one, hold what covers the
+/// shortfall over the whole file plus two seconds of audio.
+std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
+  if (bytesPerSecondIn >= 1.5 * bitrate) return kMinPrebuffer;
+  const double shortfall = static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
+  const auto wanted = static_cast<std::int64_t>(shortfall + 2.0 * bitrate);
+  return std::clamp(wanted, kMinPrebuffer, kMaxPrebuffer);
+}
+
+}  // namespace
+
+struct Session::TorrentEntry {
+  std::shared_ptr<Torrent> torrent;
+  std::vector<lt::tcp::endpoint> pendingPeers;  // given before the handle arrived
+  bool attached = false;
+  bool metadataFromCache = false;
+  std::vector<std::uint8_t> priorities;
+  std::set<int> deadlinePieces;
+};
+
+Session::Session(SessionConfig config)
+    : config_(std::move(config)), cache_(config_.storagePath), http_(*this, [this](const std::string& m) { log(m); }) {
+  lt::settings_pack pack = buildSettings(config_);
+  try {
+    lt_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
+    lt_->set_alert_notify([this] {
+      {
+        std::lock_guard<std::mutex> lock(loopMu_);
+        alertsReady_ = true;
+      }
+      loopWake_.notify_one();
+    });
+    http_.start();
+    loop_ = std::thread([this] { runLoop(); });
+  } catch (const EngineError&) {
+    if (lt_) lt_->set_alert_notify([] {});
+    throw;
+  } catch (const std::exception& e) {
+    if (lt_) lt_->set_alert_notify([] {});
+    throw EngineError(ErrorCode::Internal, std::string("session start failed: ") + e.what());
+  }
+}
+
+Session::~Session() { close(); }
+
+void Session::log(const std::string& message) const {
+  if (config_.log && !isConnectNoise(message)) config_.log(message);
+}
+
+bool Session::closed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
+void Session::wake() {
+  {
+    std::lock_guard<std::mutex> lock(loopMu_);
+    alertsReady_ = true;
+  }
+  loopWake_.notify_one();
+}
+
+// ---- calls from JS --------------------------------------------------------------
+
+Session::TorrentEntry& Session::entryFor(lt::add_torrent_params params) {
+  const std::string key = torrentKey(params.ti ? params.ti->info_hashes() : params.info_hashes);
+  auto found = torrents_.find(key);
+  if (found != torrents_.end()) {
+    TorrentEntry& entry = *found->second;
+    const lt::torrent_handle handle = entry.torrent->handle();
+    for (const auto& peer : params.peers) {
+      if (entry.attached) {
+        handle.connect_peer(peer);
+      } else {
+        entry.pendingPeers.push_back(peer);
+      }
+    }
+    if (entry.attached) {
+      for (const auto& tracker : params.trackers) handle.add_tracker(lt::announce_entry(tracker));
+    }
+    return entry;
+  }
+  auto entry = std::make_unique<TorrentEntry>();
+  entry->torrent = std::make_shared<Torrent>(key, cache_.dataPath(key));
+  if (!params.ti) {
+    params.ti = cache_.loadMetadata(key);
+    entry->metadataFromCache = params.ti != nullptr;
+  }
+  if (params.ti) {
+    // Nothing downloads until a stream asks for pieces.
+    params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()), lt::dont_download);
+  }
+  params.save_path = entry->torrent->savePath();
+  params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
+                    lt::torrent_flags::duplicate_is_error);
+  lt_->async_add_torrent(std::move(params));
+  TorrentEntry& ref = *entry;
+  torrents_.emplace(key, std::move(entry));
+  return ref;
+}
+
+void Session::registerOp(std::unique_ptr<PendingOp> op) {
+  ops_[op->id] = std::move(op);
+  wake();
+}
+
+void Session::listFiles(std::uint64_t opId, const TorrentInput& input, std::chrono::milliseconds timeout,
+                        FilesDone done) {
+  lt::add_torrent_params params = parseTorrentInput(input);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
+  auto op = std::make_unique<PendingOp>();
+  op->id = opId;
+  op->kind = PendingOp::Kind::ListFiles;
+  op->torrentKey = entryFor(std::move(params)).torrent->key();
+  op->metadataDeadline = Clock::now() + (timeout.count() > 0 ? timeout : config_.metadataTimeout);
+  op->filesDone = std::move(done);
+  registerOp(std::move(op));
+}
+
+void Session::prepare(std::uint64_t opId, const PrepareRequest& request, Progress progress, PrepareDone done) {
+  lt::add_torrent_params params = parseTorrentInput(request.input);
+  if (request.fileIndex < 0) throw EngineError(ErrorCode::InvalidFile, "file index must be >= 0");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
+  auto op = std::make_unique<PendingOp>();
+  op->id = opId;
+  op->kind = PendingOp::Kind::Prepare;
+  op->torrentKey = entryFor(std::move(params)).torrent->key();
+  const auto timeout = request.metadataTimeout.count() > 0 ? request.metadataTimeout : config_.metadataTimeout;
+  op->metadataDeadline = Clock::now() + timeout;
+  op->bufferDeadline = Clock::now() + timeout + config_.bufferTimeout;
+  op->request = request;
+  op->request.input = {};  // parsed already; don't keep the bytes twice
+  op->progress = std::move(progress);
+  op->prepareDone = std::move(done);
+  registerOp(std::move(op));
+}
+
+void Session::cancel(std::uint64_t opId) {
+  Deferred deferred;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = ops_.find(opId);
+    if (it == ops_.end() || it->second->finished) return;
+    finishOp(*it->second, EngineError(ErrorCode::Cancelled, "cancelled"), deferred);
+    const std::string key = it->second->torrentKey;
+    ops_.erase(it);
+    if (auto entry = torrents_.find(key); entry != torrents_.end()) dropIfUnused(*entry->second);
+  }
+  for (auto& run : deferred) run();
+}
+
+std::shared_ptr<Stream> Session::findStreamLocked(const std::string& token) const {
+  auto it = streams_.find(token);
+  return it == streams_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<StreamSource> Session::findStream(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return findStreamLocked(token);
+}
+
+bool Session::notifyPosition(const std::string& token, std::int64_t byteOffset) {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream = findStreamLocked(token);
+  }
+  if (!stream) return false;
+  stream->setPosition(byteOffset);
+  return true;
+}
+
+bool Session::release(const std::string& token) {
+  Deferred deferred;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto stream = findStreamLocked(token);
+    if (!stream) return false;
+    releaseLocked(stream, deferred);
+  }
+  for (auto& run : deferred) run();
+  return true;
+}
+
+void Session::releaseLocked(const std::shared_ptr<Stream>& stream, Deferred& deferred) {
+  stream->markReleased();
+  streams_.erase(stream->token());
+  // Wake every response waiting on this torrent; the released stream's ones then end.
+  for (auto& waiter : stream->torrent()->takeAllWaiters()) deferred.push_back(std::move(waiter));
+  stream->torrent()->touch();
+  cache_.touch(stream->torrent()->key());
+  if (auto entry = torrents_.find(stream->torrent()->key()); entry != torrents_.end()) {
+    reschedule(*entry->second);
+  }
+}
+
+std::optional<StreamStats> Session::stats(const std::string& token) const {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream = findStreamLocked(token);
+  }
+  if (!stream) return std::nullopt;
+  const Torrent& torrent = *stream->torrent();
+  const TorrentStatusSnapshot status = torrent.status();
+  StreamStats stats;
+  stats.downloadRate = status.downloadRate;
+  stats.uploadRate = status.uploadRate;
+  stats.numPeers = status.numPeers;
+  stats.numSeeds = status.numSeeds;
+  stats.position = stream->position();
+  stats.fileSize = stream->size();
+  const std::int64_t end = stream->fileOffset() + stream->size();
+  stats.bufferedAhead = torrent.contiguousFrom(stream->fileOffset() + stats.position, end);
+  stats.piecesTotal = stream->lastPiece() - stream->firstPiece() + 1;
+  stats.piecesHad = torrent.countPieces(stream->firstPiece(), stream->lastPiece());
+  stats.windowFirst = stream->windowFirst();
+  stats.windowLast = stream->windowLast();
+  stats.generation = stream->generation();
+  stats.seeks = stream->seeks();
+  stats.main = stream->main();
+  stats.state = stats.piecesHad == stats.piecesTotal ? "complete" : stats.bufferedAhead > 0 ? "streaming" : "buffering";
+  return stats;
+}
+
+// ---- eviction -------------------------------------------------------------------
+
+EvictResult Session::evict() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
+  const auto ttl = std::chrono::seconds(config_.cacheTtlSecs ? config_.cacheTtlSecs : kDefaultTtlSecs);
+  const std::uint64_t maxBytes = config_.cacheMaxBytes ? config_.cacheMaxBytes : kDefaultCacheBytes;
+  const auto systemNow = std::chrono::system_clock::now();
+  const auto steadyNow = Clock::now();
+
+  std::set<std::string> busy;
+  for (const auto& [token, stream] : streams_) busy.insert(stream->torrent()->key());
+  for (const auto& [id, op] : ops_) busy.insert(op->torrentKey);
+  for (const auto& [key, entry] : torrents_) {
+    // A response still holding the torrent (through its stream) keeps it.
+    if (entry->torrent.use_count() > 1) busy.insert(key);
+  }
+
+  std::vector<CachedTorrent> cached = cache_.list();
+  for (auto& item : cached) {
+    if (auto entry = torrents_.find(item.key); entry != torrents_.end()) {
+      item.lastUsed = systemNow - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                      steadyNow - entry->second->torrent->lastUsed());
+    }
+  }
+  std::sort(cached.begin(), cached.end(),
+            [](const CachedTorrent& a, const CachedTorrent& b) { return a.lastUsed < b.lastUsed; });
+
+  EvictResult result;
+  std::uint64_t total = 0;
+  for (const auto& item : cached) total += item.bytes;
+  for (const auto& item : cached) {
+    if (busy.count(item.key)) continue;
+    const bool expired = systemNow - item.lastUsed >= ttl;
+    if (!expired && total <= maxBytes) continue;
+    if (auto entry = torrents_.find(item.key); entry != torrents_.end()) {
+      lt_->remove_torrent(entry->second->torrent->handle());
+      torrents_.erase(entry);
+    }
+    const std::uint64_t freed = cache_.remove(item.key);
+    total -= std::min(total, item.bytes);
+    result.freedBytes += freed;
+    ++result.removedTorrents;
+  }
+  result.cacheBytes = total;
+  if (result.removedTorrents > 0) {
+    log("evicted " + std::to_string(result.removedTorrents) + " torrent(s), " + std::to_string(result.freedBytes) +
+        " bytes");
+  }
+  return result;
+}
+
+// ---- close ----------------------------------------------------------------------
+
+void Session::close() {
+  std::lock_guard<std::mutex> closing(closeMu_);
+  Deferred deferred;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    for (auto& [id, op] : ops_) {
+      if (!op->finished) finishOp(*op, EngineError(ErrorCode::Closed, "session closed"), deferred);
+    }
+    ops_.clear();
+    for (auto& [token, stream] : streams_) stream->markReleased();
+    for (auto& [key, entry] : torrents_) {
+      for (auto& waiter : entry->torrent->takeAllWaiters()) deferred.push_back(std::move(waiter));
+    }
+  }
+  for (auto& run : deferred) run();
+  http_.stop();
+  {
+    std::lock_guard<std::mutex> lock(loopMu_);
+    stopping_ = true;
+  }
+  loopWake_.notify_one();
+  if (loop_.joinable()) loop_.join();
+  lt_->set_alert_notify([] {});
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, entry] : torrents_) entry->torrent->takeAllWaiters();
+    streams_.clear();
+    torrents_.clear();
+  }
+  lt_.reset();
+}
+
+// ---- the engine thread ----------------------------------------------------------
+
+void Session::runLoop() {
+  pthread_setname_np(pthread_self(), "vozduxan-engine");
+  auto nextStatus = Clock::now();
+  while (true) {
+    std::set<std::string> keys;
+    {
+      std::unique_lock<std::mutex> lock(loopMu_);
+      loopWake_.wait_for(lock, kTick, [this] { return stopping_ || alertsReady_ || !rescheduleKeys_.empty(); });
+      if (stopping_) return;
+      alertsReady_ = false;
+      keys.swap(rescheduleKeys_);
+    }
+    Deferred deferred;
+    try {
+      std::lock_guard<std::mutex> lock(mu_);
+      handleAlerts(deferred);
+      for (const auto& key : keys) {
+        if (auto entry = torrents_.find(key); entry != torrents_.end()) reschedule(*entry->second);
+      }
+      advanceOps(deferred);
+      if (Clock::now() >= nextStatus) {
+        lt_->post_torrent_updates();
+        nextStatus = Clock::now() + kStatusInterval;
+      }
+    } catch (const std::exception& e) {
+      log(std::string("engine loop error: ") + e.what());
+    }
+    for (auto& run : deferred) {
+      try {
+        run();
+      } catch (const std::exception& e) {
+        log(std::string("engine callback error: ") + e.what());
+      }
+    }
+  }
+}
+
+Session::TorrentEntry* Session::findEntry(const lt::torrent_handle& handle) {
+  for (auto& [key, entry] : torrents_) {
+    if (entry->attached && entry->torrent->handle() == handle) return entry.get();
+  }
+  return nullptr;
+}
+
+void Session::handleAlerts(Deferred& deferred) {
+  std::vector<lt::alert*> alerts;
+  lt_->pop_alerts(&alerts);
+  for (lt::alert* alert : alerts) {
+    if (auto* added = lt::alert_cast<lt::add_torrent_alert>(alert)) {
+      const auto& params = added->params;
+      const std::string key = torrentKey(params.ti ? params.ti->info_hashes() : params.info_hashes);
+      auto it = torrents_.find(key);
+      if (it == torrents_.end()) continue;
+      if (added->error) {
+        log("add torrent failed: " + added->error.message());
+        for (auto& [id, op] : ops_) {
+          if (op->torrentKey == key && !op->finished) {
+            finishOp(*op, EngineError(ErrorCode::StorageError, "could not add torrent: " + added->error.message()),
+                     deferred);
+          }
+        }
+        torrents_.erase(it);
+        continue;
+      }
+      TorrentEntry& entry = *it->second;
+      entry.torrent->attach(added->handle);
+      entry.attached = true;
+      for (const auto& peer : entry.pendingPeers) added->handle.connect_peer(peer);
+      entry.pendingPeers.clear();
+      if (params.ti) onMetadata(entry, params.ti);
+    } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
+      if (TorrentEntry* entry = findEntry(metadata->handle)) onMetadata(*entry, metadata->handle.torrent_file());
+    } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
+      if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry);
+    } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
+      const bool active = state->state == lt::torrent_status::downloading || state->state == lt::torrent_status::finished ||
+                          state->state == lt::torrent_status::seeding;
+      TorrentEntry* entry = findEntry(state->handle);
+      if (active && entry && entry->torrent->info() && !entry->torrent->ready()) onChecked(*entry);
+    } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
+      if (TorrentEntry* entry = findEntry(piece->handle)) {
+        for (auto& waiter : entry->torrent->markPiece(static_cast<int>(piece->piece_index))) {
+          deferred.push_back(std::move(waiter));
+        }
+        reschedule(*entry);
+      }
+    } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
+      for (const lt::torrent_status& status : updates->status) {
+        if (TorrentEntry* entry = findEntry(status.handle)) {
+          entry->torrent->setStatus({status.download_payload_rate, status.upload_payload_rate, status.num_peers,
+                                     status.num_seeds, status.total_wanted_done});
+        }
+      }
+    } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
+      log(failed->message());
+      if (TorrentEntry* entry = findEntry(failed->handle)) {
+        for (auto& [id, op] : ops_) {
+          if (op->torrentKey == entry->torrent->key() && op->kind == PendingOp::Kind::Prepare && !op->finished) {
+            finishOp(*op, EngineError(ErrorCode::StorageError, failed->message()), deferred);
+          }
+        }
+      }
+    } else if (alert->category() & lt::alert_category::error) {
+      log(alert->message());
+    } else if (lt::alert_cast<lt::torrent_finished_alert>(alert) || lt::alert_cast<lt::torrent_removed_alert>(alert)) {
+      log(alert->message());
+    }
+  }
+  // Drop ops ended by alerts (errors) here so the loop sees a consistent map.
+  for (auto it = ops_.begin(); it != ops_.end();) {
+    it = it->second->finished ? ops_.erase(it) : std::next(it);
+  }
+}
+
+void Session::onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info) {
+  if (!info || entry.torrent->info()) return;
+  entry.torrent->setMetadata(info);
+  if (!entry.metadataFromCache) cache_.saveMetadata(entry.torrent->key(), *info);
+  log("metadata ready: " + info->name() + " (" + std::to_string(info->num_files()) + " files)");
+  reschedule(entry);
+}
+
+void Session::onChecked(TorrentEntry& entry) {
+  if (!entry.torrent->info()) return;
+  const lt::torrent_status status = entry.torrent->handle().status(lt::torrent_handle::query_pieces);
+  std::vector<bool> have(static_cast<std::size_t>(status.pieces.size()), false);
+  for (int p = 0; p < status.pieces.size(); ++p) have[static_cast<std::size_t>(p)] = status.pieces[lt::piece_index_t(p)];
+  entry.torrent->setChecked(have);
+  reschedule(entry);
+}
+
+// ---- pending operations -----------------------------------------------------------
+
+void Session::advanceOps(Deferred& deferred) {
+  for (auto& [id, op] : ops_) {
+    if (op->finished) continue;
+    try {
+      if (advance(*op, deferred)) op->finished = true;
+    } catch (const EngineError& e) {
+      finishOp(*op, e, deferred);
+    } catch (const std::exception& e) {
+      finishOp(*op, EngineError(ErrorCode::Internal, e.what()), deferred);
+    }
+  }
+  for (auto it = ops_.begin(); it != ops_.end();) {
+    it = it->second->finished ? ops_.erase(it) : std::next(it);
+  }
+}
+
+void Session::finishOp(PendingOp& op, std::optional<EngineError> error, Deferred& deferred) {
+  op.finished = true;
+  if (error && op.stream) releaseLocked(op.stream, deferred);
+  if (op.kind == PendingOp::Kind::ListFiles) {
+    if (op.filesDone) deferred.push_back([done = std::move(op.filesDone), error] { done({}, error); });
+  } else if (op.prepareDone) {
+    deferred.push_back([done = std::move(op.prepareDone), error] { done({}, error); });
+  }
+}
+
+bool Session::advance(PendingOp& op, Deferred& deferred) {
+  auto it = torrents_.find(op.torrentKey);
+  if (it == torrents_.end()) throw EngineError(ErrorCode::Internal, "torrent vanished");
+  const auto info = it->second->torrent->info();
+  const auto now = Clock::now();
+  if (!info) {
+    if (now >= op.metadataDeadline) {
+      throw EngineError(ErrorCode::MetadataTimeout, "no metadata from the swarm before the timeout");
+    }
+    if (op.progress && op.lastStatus != "metadata") {
+      op.lastStatus = "metadata";
+      deferred.push_back([progress = op.progress] { progress(0.0, "resolving metadata"); });
+    }
+    return false;
+  }
+  if (op.kind == PendingOp::Kind::ListFiles) {
+    std::vector<FileEntry> files;
+    const lt::file_storage& storage = info->files();
+    for (lt::file_index_t i : storage.file_range()) {
+      if (storage.pad_file_at(i)) continue;
+      const std::string name = storage.file_path(i);
+      files.push_back({static_cast<int>(i), name, mimeForName(name), storage.file_size(i)});
+    }
+    deferred.push_back([done = std::move(op.filesDone), files = std::move(files)] { done(files, std::nullopt); });
+    return true;
+  }
+  return advancePrepare(op, deferred);
+}
+
+void Session::cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred) {
+  for (auto& [id, other] : ops_) {
+    if (id == op.id || other->finished || other->kind != PendingOp::Kind::Prepare || !other->request.main) continue;
+    if (other->torrentKey != op.torrentKey) continue;
+    finishOp(*other, EngineError(ErrorCode::Cancelled, "superseded by a newer main prepare on this torrent"), deferred);
+  }
+}
+
+bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
+  TorrentEntry& entry = *torrents_.at(op.torrentKey);
+  const std::shared_ptr<Torrent>& torrent = entry.torrent;
+  const auto info = torrent->info();
+  const auto now = Clock::now();
+  if (!torrent->ready()) {
+    if (op.progress && op.lastStatus != "checking") {
+      op.lastStatus = "checking";
+      deferred.push_back([progress = op.progress] { progress(0.0, "checking files"); });
+    }
+    if (now >= op.bufferDeadline) throw EngineError(ErrorCode::BufferTimeout, "file check did not finish");
+    return false;
+  }
+  if (!op.stream) {
+    const lt::file_storage& storage = info->files();
+    const int index = op.request.fileIndex;
+    if (index >= storage.num_files()) {
+      throw EngineError(ErrorCode::InvalidFile, "file index " + std::to_string(index) + " out of range (torrent has " +
+                                                    std::to_string(storage.num_files()) + " files)");
+    }
+    const std::string name = storage.file_path(lt::file_index_t(index));
+    if (storage.pad_file_at(lt::file_index_t(index)) || !isAudioMime(mimeForName(name))) {
+      throw EngineError(ErrorCode::InvalidFile, "file " + std::to_string(index) + " is not audio: " + name);
+    }
+    if (op.request.main) cancelOtherMainPrepares(op, deferred);
+    op.stream = std::make_shared<Stream>(newStreamToken(), torrent, index, op.request.main,
+                                         [this](const std::shared_ptr<Torrent>& t) { requestReschedule(t); });
+    op.stream->setPosition(0);
+    streams_[op.stream->token()] = op.stream;
+    op.bufferStart = now;
+    op.prebufferTarget = std::min<std::int64_t>(kMinPrebuffer, op.stream->size());
+    op.bufferDeadline = now + config_.bufferTimeout;
+    reschedule(entry);
+  }
+  const Stream& stream = *op.stream;
+  const std::int64_t buffered = torrent->contiguousFrom(stream.fileOffset(), stream.fileOffset() + stream.size());
+  if (buffered > op.lastBuffered) {
+    op.lastBuffered = buffered;
+    op.bufferDeadline = now + config_.bufferTimeout;
+  }
+  if (!op.targetSized && buffered > 0) {
+    const double seconds = std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
+    const double bitrate = typicalBytesPerSecond(stream.mimeType());
+    op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), static_cast<double>(buffered) / seconds, bitrate));
+    op.targetSized = true;
+  }
+  const std::int64_t target = std::max<std::int64_t>(op.prebufferTarget, 1);
+  if (buffered >= target || buffered >= stream.size()) {
+    StreamInfo result;
+    result.token = stream.token();
+    result.url = "http://127.0.0.1:" + std::to_string(http_.port()) + "/stream/" + stream.token();
+    result.fileSize = stream.size();
+    result.mimeType = stream.mimeType();
+    result.prebufferBytes = target;
+    auto done = std::move(op.prepareDone);
+    if (op.progress) deferred.push_back([progress = op.progress] { progress(1.0, "ready"); });
+    deferred.push_back([done = std::move(done), result = std::move(result)] { done(result, std::nullopt); });
+    return true;
+  }
+  const int percent = static_cast<int>(100.0 * static_cast<double>(buffered) / static_cast<double>(target));
+  if (op.progress && percent != op.lastPercent) {
+    op.lastPercent = percent;
+    op.lastStatus = "buffering";
+    deferred.push_back([progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
+  }
+  if (now >= op.bufferDeadline) throw EngineError(ErrorCode::BufferTimeout, "no data arrived before the timeout");
+  return false;
+}
+
+void Session::dropIfUnused(TorrentEntry& entry) {
+  // A magnet that never resolved has nothing worth keeping: stop its network activity.
+  if (entry.torrent->info() || !entry.attached) return;
+  const std::string key = entry.torrent->key();
+  for (const auto& [id, op] : ops_) {
+    if (op->torrentKey == key && !op->finished) return;
+  }
+  lt_->remove_torrent(entry.torrent->handle());
+  torrents_.erase(key);
+}
+
+// ---- scheduling -------------------------------------------------------------------
+
+void Session::requestReschedule(const std::shared_ptr<Torrent>& torrent) {
+  {
+    std::lock_guard<std::mutex> lock(loopMu_);
+    rescheduleKeys_.insert(torrent->key());
+  }
+  loopWake_.notify_one();
+}
+
+void Session::reschedule(TorrentEntry& entry) {
+  Torrent& torrent = *entry.torrent;
+  const auto info = torrent.info();
+  if (!info || !entry.attached) return;
+  std::vector<std::shared_ptr<Stream>> streams;
+  std::vector<StreamWant> wants;
+  for (const auto& [token, stream] : streams_) {
+    if (stream->torrent().get() != &torrent) continue;
+    streams.push_back(stream);
+    wants.push_back({stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()), stream->main()});
+  }
+  const SchedulePlan plan = planSchedule(wants, info->num_pieces(), [&](int p) { return torrent.hasPiece(p); });
+  const lt::torrent_handle handle = torrent.handle();
+  if (plan.priorities != entry.priorities) {
+    std::vector<lt::download_priority_t> priorities(plan.priorities.size());
+    std::transform(plan.priorities.begin(), plan.priorities.end(), priorities.begin(),
+                   [](std::uint8_t p) { return lt::download_priority_t(p); });
+    handle.prioritize_pieces(priorities);
+    entry.priorities = plan.priorities;
+  }
+  bool seek = false;
+  for (const auto& stream : streams) seek = stream->takeSeek() || seek;
+  if (seek) {
+    // libtorrent only cancels stale requests when the deadline list is empty.
+    handle.clear_piece_deadlines();
+    entry.deadlinePieces.clear();
+  }
+  std::set<int> next;
+  for (const PieceDeadline& deadline : plan.deadlines) {
+    next.insert(deadline.piece);
+    if (!entry.deadlinePieces.count(deadline.piece)) {
+      handle.set_piece_deadline(lt::piece_index_t(deadline.piece), deadline.deadlineMs);
+    }
+  }
+  for (int piece : entry.deadlinePieces) {
+    if (!next.count(piece) && !torrent.hasPiece(piece)) handle.reset_piece_deadline(lt::piece_index_t(piece));
+  }
+  entry.deadlinePieces = std::move(next);
+  for (std::size_t i = 0; i < streams.size(); ++i) streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
+}
+
+}  // namespace vozduxan

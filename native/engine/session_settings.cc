@@ -1,0 +1,60 @@
+#include "engine/session_settings.h"
+
+#include <libtorrent/alert.hpp>
+#include <libtorrent/version.hpp>
+
+#include "engine/errors.h"
+
+namespace vozduxan {
+namespace {
+
+// What the engine itself listens for; kept even if the caller overrides alert_mask.
+constexpr lt::alert_category_t kRequiredAlerts =
+    lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage |
+    lt::alert_category::piece_progress;
+
+void applySetting(lt::settings_pack& pack, const std::string& name, const SettingValue& value) {
+  const int index = lt::setting_by_name(name);
+  if (index < 0) throw EngineError(ErrorCode::BadInput, "unknown libtorrent setting '" + name + "'");
+  const auto wrongType = [&](const char* expected) {
+    return EngineError(ErrorCode::BadInput, "libtorrent setting '" + name + "' takes a " + expected);
+  };
+  switch (index & lt::settings_pack::type_mask) {
+    case lt::settings_pack::string_type_base:
+      if (!std::holds_alternative<std::string>(value)) throw wrongType("string");
+      pack.set_str(index, std::get<std::string>(value));
+      break;
+    case lt::settings_pack::int_type_base:
+      if (!std::holds_alternative<std::int64_t>(value)) throw wrongType("number");
+      pack.set_int(index, static_cast<int>(std::get<std::int64_t>(value)));
+      break;
+    case lt::settings_pack::bool_type_base:
+      if (!std::holds_alternative<bool>(value)) throw wrongType("boolean");
+      pack.set_bool(index, std::get<bool>(value));
+      break;
+    default:
+      throw EngineError(ErrorCode::BadInput, "unsupported libtorrent setting '" + name + "'");
+  }
+}
+
+}  // namespace
+
+lt::settings_pack buildSettings(const SessionConfig& config) {
+  lt::settings_pack pack;
+  pack.set_str(lt::settings_pack::user_agent, "vozduxan/0.1 libtorrent/" LIBTORRENT_VERSION);
+  const std::string port = std::to_string(config.listenPort);
+  pack.set_str(lt::settings_pack::listen_interfaces, "0.0.0.0:" + port + ",[::]:" + port);
+  // Time-critical pieces are requested from the tick; the default 500 ms tick adds up
+  // to half a second to every first byte and seek.
+  pack.set_int(lt::settings_pack::tick_interval, 25);
+  // Priorities change with every seek and track: keep connections to seeds we may
+  // need again in a moment.
+  pack.set_bool(lt::settings_pack::close_redundant_connections, false);
+  pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
+  for (const auto& [name, value] : config.settings) applySetting(pack, name, value);
+  pack.set_int(lt::settings_pack::alert_mask,
+               pack.get_int(lt::settings_pack::alert_mask) | static_cast<int>(static_cast<std::uint32_t>(kRequiredAlerts)));
+  return pack;
+}
+
+}  // namespace vozduxan

@@ -1,0 +1,86 @@
+#include "engine/stream.h"
+
+#include <algorithm>
+
+#include "engine/mime.h"
+
+namespace vozduxan {
+
+Stream::Stream(std::string token, std::shared_ptr<Torrent> torrent, int fileIndex, bool main,
+               RescheduleRequest reschedule)
+    : token_(std::move(token)),
+      torrent_(std::move(torrent)),
+      fileIndex_(fileIndex),
+      main_(main),
+      reschedule_(std::move(reschedule)) {
+  const auto info = torrent_->info();
+  const lt::file_storage& files = info->files();
+  const lt::file_index_t index(fileIndex);
+  fileOffset_ = files.file_offset(index);
+  size_ = files.file_size(index);
+  mime_ = mimeForName(files.file_name(index).to_string());
+  firstPiece_ = static_cast<int>(fileOffset_ / info->piece_length());
+  const std::int64_t lastByte = fileOffset_ + std::max<std::int64_t>(size_, 1) - 1;
+  lastPiece_ = static_cast<int>(lastByte / info->piece_length());
+}
+
+int Stream::pieceAt(std::int64_t fileByte) const {
+  const std::int64_t clamped = std::clamp<std::int64_t>(fileByte, 0, std::max<std::int64_t>(size_ - 1, 0));
+  return static_cast<int>((fileOffset_ + clamped) / torrent_->info()->piece_length());
+}
+
+void Stream::setPosition(std::int64_t fileByte) {
+  position_.store(std::clamp<std::int64_t>(fileByte, 0, size_));
+  const int piece = pieceAt(fileByte);
+  const int first = windowFirst_.load();
+  const int last = windowLast_.load();
+  if (first < 0 || piece < first || piece > last + 1) {
+    seekPending_.store(true);
+    seeks_.fetch_add(1);
+  }
+  torrent_->touch();
+  if (reschedule_) reschedule_(torrent_);
+}
+
+bool Stream::takeSeek() { return seekPending_.exchange(false); }
+
+void Stream::setWindow(int first, int last) {
+  windowFirst_.store(first);
+  windowLast_.store(last);
+}
+
+void Stream::markReleased() {
+  released_.store(true);
+  generation_.fetch_add(1);
+}
+
+std::uint64_t Stream::beginResponse(std::int64_t offset) {
+  const std::uint64_t generation = generation_.fetch_add(1) + 1;
+  setPosition(offset);
+  return generation;
+}
+
+bool Stream::current(std::uint64_t generation) const {
+  return !released_.load() && generation_.load() == generation;
+}
+
+ReadStatus Stream::read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                        std::function<void()> resume) {
+  got = 0;
+  if (released_.load()) return ReadStatus::Failed;
+  len = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(len), size_ - offset));
+  int missing = -1;
+  const ReadStatus status = torrent_->read(fileOffset_ + offset, buffer, len, got, missing);
+  if (status == ReadStatus::NotYet) {
+    // The reader got ahead of the window: anchor the deadlines at what it waits for.
+    if (missing < windowFirst_.load() || missing > windowLast_.load()) {
+      const std::int64_t pieceStart =
+          static_cast<std::int64_t>(missing) * torrent_->info()->piece_length() - fileOffset_;
+      setPosition(std::max<std::int64_t>(pieceStart, 0));
+    }
+    torrent_->waitPiece(missing, std::move(resume));
+  }
+  return status;
+}
+
+}  // namespace vozduxan

@@ -1,0 +1,74 @@
+// One open stream: a file of a torrent behind a token, its position and seek generation.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/stream_source.h"
+#include "engine/torrent.h"
+
+namespace vozduxan {
+
+class Stream : public StreamSource {
+ public:
+  /// Asks the session to recompute the torrent's piece schedule (coalesced, async).
+  using RescheduleRequest = std::function<void(const std::shared_ptr<Torrent>&)>;
+
+  Stream(std::string token, std::shared_ptr<Torrent> torrent, int fileIndex, bool main,
+         RescheduleRequest reschedule);
+
+  const std::string& token() const { return token_; }
+  const std::shared_ptr<Torrent>& torrent() const { return torrent_; }
+  int fileIndex() const { return fileIndex_; }
+  bool main() const { return main_; }
+  std::int64_t fileOffset() const { return fileOffset_; }
+  int firstPiece() const { return firstPiece_; }
+  int lastPiece() const { return lastPiece_; }
+  int pieceAt(std::int64_t fileByte) const;
+
+  /// Moves the scheduling anchor (player position or the start of a read).
+  void setPosition(std::int64_t fileByte);
+  std::int64_t position() const { return position_.load(); }
+  /// True once since the last call if the position left the scheduled window.
+  bool takeSeek();
+  void setWindow(int first, int last);
+  int windowFirst() const { return windowFirst_.load(); }
+  int windowLast() const { return windowLast_.load(); }
+  std::uint64_t generation() const { return generation_.load(); }
+  std::uint64_t seeks() const { return seeks_.load(); }
+
+  void markReleased();
+  bool released() const { return released_.load(); }
+
+  // StreamSource
+  std::int64_t size() const override { return size_; }
+  const std::string& mimeType() const override { return mime_; }
+  std::uint64_t beginResponse(std::int64_t offset) override;
+  bool current(std::uint64_t generation) const override;
+  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                  std::function<void()> resume) override;
+
+ private:
+  const std::string token_;
+  const std::shared_ptr<Torrent> torrent_;
+  const int fileIndex_;
+  const bool main_;
+  const RescheduleRequest reschedule_;
+  std::int64_t fileOffset_ = 0;
+  std::int64_t size_ = 0;
+  std::string mime_;
+  int firstPiece_ = 0;
+  int lastPiece_ = 0;
+  std::atomic<std::int64_t> position_{0};
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<std::uint64_t> seeks_{0};
+  std::atomic<bool> seekPending_{false};
+  std::atomic<int> windowFirst_{-1};
+  std::atomic<int> windowLast_{-1};
+  std::atomic<bool> released_{false};
+};
+
+}  // namespace vozduxan

@@ -1,0 +1,37 @@
+// What the HTTP server needs from a stream, and how it finds one by token.
+// Keeps the server independent of the session that implements them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/torrent.h"
+
+namespace vozduxan {
+
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  virtual std::int64_t size() const = 0;
+  virtual const std::string& mimeType() const = 0;
+  /// A new Range response starts at `offset`: older responses become stale, and the
+  /// download window moves there. Returns the response's generation.
+  virtual std::uint64_t beginResponse(std::int64_t offset) = 0;
+  /// False once a newer response started or the stream was released.
+  virtual bool current(std::uint64_t generation) const = 0;
+  /// Reads file bytes at `offset`. On NotYet, `resume` runs on an engine thread when
+  /// the missing piece arrives or the stream goes away.
+  virtual ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                          std::function<void()> resume) = 0;
+};
+
+class StreamDirectory {
+ public:
+  virtual ~StreamDirectory() = default;
+  /// nullptr for unknown and released tokens alike.
+  virtual std::shared_ptr<StreamSource> findStream(const std::string& token) = 0;
+};
+
+}  // namespace vozduxan

@@ -1,0 +1,92 @@
+// One torrent in the session: its handle, metadata, which pieces it has and has
+// verified on disk, and the readers waiting for pieces. Shared by the event loop
+// (writes) and the HTTP thread (reads); its own mutex guards it.
+#pragma once
+
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/piece_reader.h"
+
+namespace vozduxan {
+
+enum class ReadStatus {
+  Ready,    // bytes were read
+  NotYet,   // the piece has not arrived: wait for it
+  Retry,    // the piece arrived but its bytes are not on disk yet: try again shortly
+  Failed,   // the files are gone or unreadable
+};
+
+struct TorrentStatusSnapshot {
+  std::int64_t downloadRate = 0;
+  std::int64_t uploadRate = 0;
+  int numPeers = 0;
+  int numSeeds = 0;
+  std::int64_t bytesDone = 0;
+};
+
+class Torrent {
+ public:
+  using Waiter = std::function<void()>;
+
+  Torrent(std::string key, std::string savePath);
+
+  const std::string& key() const { return key_; }
+  const std::string& savePath() const { return savePath_; }
+
+  void attach(lt::torrent_handle handle);
+  lt::torrent_handle handle() const;
+
+  /// Metadata and the pieces found on disk; the torrent is ready once both are known.
+  void setMetadata(std::shared_ptr<const lt::torrent_info> info);
+  std::shared_ptr<const lt::torrent_info> info() const;
+  void setChecked(const std::vector<bool>& have);
+  bool ready() const;
+
+  /// Marks a piece finished (hash passed); returns the waiters to run, outside any lock.
+  std::vector<Waiter> markPiece(int piece);
+  std::vector<Waiter> takeAllWaiters();
+  bool hasPiece(int piece) const;
+  int countPieces(int first, int last) const;
+  /// Bytes from `offset` (torrent-relative) up to `end` covered by pieces it has.
+  std::int64_t contiguousFrom(std::int64_t offset, std::int64_t end) const;
+
+  /// Runs `waiter` now if the piece is here, else when it arrives (or on wake-all).
+  void waitPiece(int piece, Waiter waiter);
+
+  /// Reads verified bytes at a torrent-relative offset, at most to the end of its piece
+  /// run. `missing` names the piece to wait for on NotYet.
+  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got, int& missing);
+
+  void setStatus(const TorrentStatusSnapshot& status);
+  TorrentStatusSnapshot status() const;
+
+  void touch();
+  std::chrono::steady_clock::time_point lastUsed() const;
+
+ private:
+  const std::string key_;
+  const std::string savePath_;
+  mutable std::mutex mu_;
+  lt::torrent_handle handle_;
+  std::shared_ptr<const lt::torrent_info> info_;
+  std::optional<PieceReader> reader_;
+  bool checked_ = false;
+  std::vector<bool> have_;
+  std::vector<bool> verified_;
+  std::map<int, std::vector<Waiter>> waiters_;
+  TorrentStatusSnapshot status_;
+  std::chrono::steady_clock::time_point lastUsed_;
+};
+
+}  // namespace vozduxan

@@ -1,0 +1,21 @@
+// Turns a user's magnet / .torrent bytes / peer list into libtorrent add parameters.
+#pragma once
+
+#include <libtorrent/add_torrent_params.hpp>
+
+#include "engine/config.h"
+
+namespace vozduxan {
+
+/// Throws EngineError(BadInput) for anything malformed: garbage magnets, truncated or
+/// corrupt torrents, neither input given, a magnet whose info hash differs from the
+/// torrent's, or an unparsable peer.
+lt::add_torrent_params parseTorrentInput(const TorrentInput& input);
+
+/// "a.b.c.d:port" or "[v6]:port" → endpoint; throws BadInput.
+lt::tcp::endpoint parsePeer(const std::string& peer);
+
+/// The key a torrent is known by in the engine (best info hash, hex).
+std::string torrentKey(const lt::info_hash_t& hashes);
+
+}  // namespace vozduxan
