@@ -1,0 +1,25 @@
+/**
+ * vozduxan: stream audio from BitTorrent swarms to any player over a localhost HTTP URL.
+ * @packageDocumentation
+ */
+export { type ErrorCode, VozduxanError } from './errors';
+import { loadBinding } from './native';
+
+export { loadBinding };
+export { LOOPBACK_SETTINGS, Session } from './session';
+export type {
+  EvictResult,
+  FileEntry,
+  ListFilesOptions,
+  PrepareOptions,
+  SessionConfig,
+  SettingValue,
+  StreamInfo,
+  StreamStats,
+  TorrentInput,
+} from './types';
+
+/** The libtorrent-rasterbar version the addon was built against. */
+export function libtorrentVersion(): string {
+  return loadBinding().libtorrentVersion;
+}

@@ -1,0 +1,175 @@
+import type { NativeSession } from '../binding';
+import { toVozduxanError, VozduxanError } from './errors';
+import { loadBinding } from './native';
+import type {
+  EvictResult,
+  FileEntry,
+  ListFilesOptions,
+  PrepareOptions,
+  SessionConfig,
+  StreamInfo,
+  StreamStats,
+} from './types';
+
+/**
+ * libtorrent settings that keep a session on loopback: no DHT, LSD, UPnP, NAT-PMP or uTP,
+ * listening on 127.0.0.1 only. For tests, demos, benchmarks and LAN-only use; real users
+ * want the defaults (DHT on).
+ */
+export const LOOPBACK_SETTINGS: Readonly<Record<string, string | number | boolean>> = Object.freeze({
+  enable_dht: false,
+  enable_lsd: false,
+  enable_upnp: false,
+  enable_natpmp: false,
+  enable_outgoing_utp: false,
+  enable_incoming_utp: false,
+  listen_interfaces: '127.0.0.1:0',
+  allow_multiple_connections_per_ip: true,
+});
+
+/**
+ * A streaming session: one libtorrent session, one localhost HTTP server, one cache folder.
+ * Create with {@link Session.create}; always {@link Session.close} it when done.
+ */
+export class Session {
+  readonly #native: NativeSession;
+  #nextOpId = 1;
+  #closing: Promise<void> | undefined;
+
+  private constructor(native: NativeSession) {
+    this.#native = native;
+  }
+
+  /**
+   * Starts a session. Rejects with STORAGE_ERROR when `storagePath` cannot be created or
+   * written, and BAD_INPUT for malformed options or unknown libtorrent settings.
+   */
+  static async create(config: SessionConfig): Promise<Session> {
+    if (typeof config !== 'object' || config === null) {
+      throw new VozduxanError('BAD_INPUT', 'Session.create needs a config object');
+    }
+    if (typeof config.storagePath !== 'string' || config.storagePath === '') {
+      throw new VozduxanError('BAD_INPUT', 'storagePath is required');
+    }
+    if (config.onLog !== undefined && typeof config.onLog !== 'function') {
+      throw new VozduxanError('BAD_INPUT', 'onLog must be a function');
+    }
+    try {
+      const { NativeSession } = loadBinding();
+      return new Session(new NativeSession({ ...config }));
+    } catch (error) {
+      throw toVozduxanError(error);
+    }
+  }
+
+  /** The localhost HTTP server's port: random, bound to 127.0.0.1, fixed for the session's life. */
+  get httpPort(): number {
+    return this.#native.httpPort;
+  }
+
+  /**
+   * Lists a torrent's files. With .torrent bytes the answer is immediate; with a magnet alone
+   * the metadata comes from peers. Rejects with BAD_INPUT, METADATA_TIMEOUT, CANCELLED or CLOSED.
+   */
+  async listFiles(options: ListFilesOptions): Promise<FileEntry[]> {
+    const { signal, ...request } = checkInput(options);
+    return this.#withSignal(signal, (opId) => this.#native.listFiles({ ...request, opId }));
+  }
+
+  /**
+   * Prepares a file for streaming and resolves once its fast-start prebuffer is verified.
+   * Rejects with BAD_INPUT, INVALID_FILE, METADATA_TIMEOUT, BUFFER_TIMEOUT, STORAGE_ERROR,
+   * CANCELLED or CLOSED.
+   */
+  async prepare(options: PrepareOptions): Promise<StreamInfo> {
+    const { signal, ...request } = checkInput(options);
+    if (!Number.isInteger(request.fileIndex) || request.fileIndex < 0) {
+      throw new VozduxanError('INVALID_FILE', 'fileIndex must be a whole number >= 0');
+    }
+    if (request.onProgress !== undefined && typeof request.onProgress !== 'function') {
+      throw new VozduxanError('BAD_INPUT', 'onProgress must be a function');
+    }
+    return this.#withSignal(signal, (opId) => this.#native.prepare({ ...request, opId }));
+  }
+
+  /**
+   * Moves a stream's deadline window to the player's position (call it on every `timeupdate`).
+   * Non-blocking. Returns false when the token is unknown or released.
+   */
+  notifyPosition(token: string, byteOffset: number): boolean {
+    if (!Number.isFinite(byteOffset) || byteOffset < 0) {
+      throw new VozduxanError('BAD_INPUT', 'byteOffset must be a finite number >= 0');
+    }
+    return this.#call(() => this.#native.notifyPosition(token, Math.floor(byteOffset)));
+  }
+
+  /**
+   * Stops a stream: clears its deadlines and ends its in-flight responses; later requests to its
+   * URL get 404. Idempotent: resolves false when the token was unknown or already released.
+   */
+  async release(token: string): Promise<boolean> {
+    return this.#call(() => this.#native.release(token));
+  }
+
+  /** Live numbers for a stream; fast, no I/O. Throws NOT_FOUND for unknown or released tokens. */
+  stats(token: string): StreamStats {
+    const stats = this.#call(() => this.#native.stats(token));
+    if (!stats) throw new VozduxanError('NOT_FOUND', 'no stream with this token');
+    return stats;
+  }
+
+  /**
+   * Removes idle torrents whose TTL expired, then the oldest idle ones while the cache exceeds
+   * `cacheMaxBytes`. Never touches data a live stream or an in-flight response uses.
+   */
+  async evict(): Promise<EvictResult> {
+    try {
+      return await this.#native.evict();
+    } catch (error) {
+      throw toVozduxanError(error);
+    }
+  }
+
+  /**
+   * Releases everything and waits for in-flight native work. Pending calls reject with CLOSED,
+   * later calls too. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#native.close().catch((error: unknown) => {
+      throw toVozduxanError(error);
+    });
+    return this.#closing;
+  }
+
+  #call<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw toVozduxanError(error);
+    }
+  }
+
+  async #withSignal<T>(signal: AbortSignal | undefined, start: (opId: number) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new VozduxanError('CANCELLED', 'aborted before start');
+    const opId = this.#nextOpId++;
+    const abort = () => this.#native.cancel(opId);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return await start(opId);
+    } catch (error) {
+      throw toVozduxanError(error);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+}
+
+function checkInput<T extends { magnet?: unknown; torrent?: unknown; peers?: unknown }>(options: T): T {
+  if (typeof options !== 'object' || options === null) {
+    throw new VozduxanError('BAD_INPUT', 'expected an options object');
+  }
+  if (options.torrent !== undefined && !(options.torrent instanceof Uint8Array)) {
+    throw new VozduxanError('BAD_INPUT', 'torrent must be a Uint8Array');
+  }
+  return options;
+}

@@ -1,0 +1,130 @@
+/** A libtorrent setting value, by its settings_pack name (see libtorrent's reference). */
+export type SettingValue = string | number | boolean;
+
+/** Options for {@link Session.create}. */
+export interface SessionConfig {
+  /** Folder for downloaded pieces and cached metadata. Created if missing; its parent must exist. */
+  storagePath: string;
+  /** Cache size cap enforced by `evict()`, in bytes. 0 or absent: 50 GB. */
+  cacheMaxBytes?: number;
+  /** Idle torrents older than this are removed by `evict()`, in seconds. 0 or absent: 3600. */
+  cacheTtlSecs?: number;
+  /** BitTorrent listen port. 0 or absent: the OS picks one. */
+  listenPort?: number;
+  /** Default time to wait for a magnet's metadata, in ms. Absent: 90 000. */
+  metadataTimeoutMs?: number;
+  /** How long a prepare may go without receiving any data before it fails, in ms. Absent: 120 000. */
+  bufferTimeoutMs?: number;
+  /**
+   * libtorrent settings by settings_pack name, applied over the engine's defaults, e.g.
+   * `{ enable_dht: false, listen_interfaces: '127.0.0.1:0' }`. Unknown names reject with BAD_INPUT.
+   */
+  settings?: Record<string, SettingValue>;
+  /** Engine log lines, delivered on the JS thread (peer-connect noise filtered out). */
+  onLog?: (message: string) => void;
+}
+
+/** Identifies a torrent: a magnet, .torrent bytes, or both, plus optional direct peers. */
+export interface TorrentInput {
+  /** A magnet URI (`magnet:?xt=urn:btih:...`); its `tr=` trackers and `x.pe=` peers are used. */
+  magnet?: string;
+  /** The .torrent file's bytes. With these, metadata is available at once. */
+  torrent?: Uint8Array;
+  /** Peers to connect to directly, as `'127.0.0.1:6881'` or `'[::1]:6881'`. */
+  peers?: string[];
+}
+
+/** Options for {@link Session.listFiles}. */
+export interface ListFilesOptions extends TorrentInput {
+  /** Overrides the session's metadata timeout for this call, in ms. */
+  metadataTimeoutMs?: number;
+  /** Aborting rejects the call with CANCELLED. */
+  signal?: AbortSignal;
+}
+
+/** One file of a torrent. */
+export interface FileEntry {
+  /** The index to pass to `prepare` as `fileIndex`. */
+  index: number;
+  /** Path inside the torrent, e.g. `Album/01 - Intro.flac`. */
+  name: string;
+  /** MIME type from the extension, e.g. `audio/flac`. */
+  mime: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** Options for {@link Session.prepare}. */
+export interface PrepareOptions extends TorrentInput {
+  /** Which file of the torrent to stream (see `listFiles`). */
+  fileIndex: number;
+  /**
+   * `true` (default): active playback; cancels any in-flight main prepare on the same torrent.
+   * `false`: a prefetch that warms the file without disturbing current streams.
+   */
+  main?: boolean;
+  /** Overrides the session's metadata timeout for this call, in ms. */
+  metadataTimeoutMs?: number;
+  /** Prebuffer progress on the JS thread: fraction 0..1 and a status text. */
+  onProgress?: (fraction: number, status: string) => void;
+  /** Aborting stops the native wait, releases what the call started, and rejects with CANCELLED. */
+  signal?: AbortSignal;
+}
+
+/** A ready stream. */
+export interface StreamInfo {
+  /** `http://127.0.0.1:PORT/stream/TOKEN`, for an `<audio>` element or any HTTP client. */
+  url: string;
+  /** Identifies the stream in `notifyPosition`, `stats` and `release`. */
+  token: string;
+  /** The file's size in bytes. */
+  fileSize: number;
+  /** The file's MIME type. */
+  mimeType: string;
+  /** How many bytes from the start of the file were verified before this resolved. */
+  prebufferBytes: number;
+}
+
+/** Live numbers for a stream's status popup. */
+export interface StreamStats {
+  /** Torrent download rate, bytes per second. */
+  downloadRate: number;
+  /** Torrent upload rate, bytes per second. */
+  uploadRate: number;
+  /** Connected peers. */
+  numPeers: number;
+  /** Connected seeds. */
+  numSeeds: number;
+  /** The scheduling position in the file, in bytes (player position or last read). */
+  position: number;
+  /** Verified bytes available from the position onward, without a gap. */
+  bufferedAhead: number;
+  /** The file's size in bytes. */
+  fileSize: number;
+  /** Pieces of this file already verified. */
+  piecesHad: number;
+  /** Pieces this file spans. */
+  piecesTotal: number;
+  /** First piece (torrent-relative) of the deadline window, -1 before scheduling. */
+  windowFirst: number;
+  /** Last piece of the deadline window, -1 before scheduling. */
+  windowLast: number;
+  /** Seek generation: bumps on every HTTP request for this stream. */
+  generation: number;
+  /** How many times the position jumped outside the window. */
+  seeks: number;
+  /** Whether the stream was prepared as main playback. */
+  main: boolean;
+  /** `buffering` (nothing ahead), `streaming`, or `complete` (whole file verified). */
+  state: 'buffering' | 'streaming' | 'complete';
+}
+
+/** What {@link Session.evict} removed. */
+export interface EvictResult {
+  /** Torrents removed from the session and the disk. */
+  removedTorrents: number;
+  /** Bytes freed on disk. */
+  freedBytes: number;
+  /** Bytes the cache holds afterwards. */
+  cacheBytes: number;
+}

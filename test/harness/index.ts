@@ -1,0 +1,16 @@
+export { type BDict, type BValue, bdecode } from './bencode.ts';
+export { type Fixture, type FixtureFile, type FixtureKey, type FixtureOptions, type Fixtures, makeFixtures, sha256File } from './fixtures.ts';
+export { type FetchOptions, ltFetch } from './leecher.ts';
+export { type MagnetOptions, magnetFor } from './magnet.ts';
+export { freePort, LOOPBACK, sleep, tcpAccepts, waitFor } from './net.ts';
+export {
+  type Seeder,
+  type SeederKind,
+  type SeederOptions,
+  startAria2Seeder,
+  startLibtorrentSeeder,
+  startSeeder,
+} from './seeders.ts';
+export { startSwarm, type Swarm, type SwarmOptions } from './swarm.ts';
+export { makeTorrent, readTorrent, type TorrentFile, type TorrentMeta } from './torrent.ts';
+export { type ScrapeResult, startTracker, type Tracker, type TrackerOptions } from './tracker.ts';

@@ -1,0 +1,63 @@
+"""Loopback-only libtorrent session settings shared by the harness's Python peers."""
+import os
+import signal
+import sys
+import threading
+
+import libtorrent as lt
+
+
+def loopback_session(listen_port=0, extra=None):
+    """A session that can only ever talk to 127.0.0.1: no DHT, LSD, UPnP, NAT-PMP, uTP."""
+    settings = {
+        'listen_interfaces': '127.0.0.1:%d' % listen_port,
+        'outgoing_interfaces': '127.0.0.1',
+        'enable_dht': False,
+        'dht_bootstrap_nodes': '',
+        'enable_lsd': False,
+        'enable_upnp': False,
+        'enable_natpmp': False,
+        'enable_ip_notifier': False,
+        # libtorrent tries uTP first; on loopback that makes timings erratic.
+        'enable_outgoing_utp': False,
+        'enable_incoming_utp': False,
+        # Every peer in the tests is 127.0.0.1.
+        'allow_multiple_connections_per_ip': True,
+        'stop_tracker_timeout': 1,
+        'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
+    }
+    settings.update(extra or {})
+    # Settings go to the constructor so DHT etc. never start, not even briefly.
+    return lt.session(settings)
+
+
+def torrent_flags():
+    """Not auto-managed (the queue must not pause us); no DHT/LSD/PeX for this torrent."""
+    f = lt.torrent_flags
+    return f.disable_dht | f.disable_lsd | f.disable_pex
+
+
+def stop_event():
+    """Set on SIGTERM/SIGINT or when stdin closes (the parent died or let go of us)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def watch_stdin():
+        # os.read, not sys.stdin: a daemon thread blocked in a buffered read aborts
+        # interpreter shutdown ("could not acquire lock for <stdin>").
+        try:
+            while os.read(0, 4096):
+                pass
+        except OSError:
+            pass
+        stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    return stop
+
+
+def log_errors(ses):
+    for a in ses.pop_alerts():
+        if a.category() & lt.alert.category_t.error_notification:
+            print('alert: %s' % a.message(), file=sys.stderr, flush=True)

@@ -1,0 +1,63 @@
+"""Seeds one torrent from libtorrent on 127.0.0.1; prints 'READY <port>' once seeding."""
+import argparse
+import sys
+
+import libtorrent as lt
+
+from lt_common import log_errors, loopback_session, stop_event, torrent_flags
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--torrent', required=True)
+    p.add_argument('--save-path', required=True)
+    p.add_argument('--port', type=int, default=0)
+    p.add_argument('--upload-limit', type=int, default=0, help='bytes/s, 0 = unlimited')
+    p.add_argument('--tracker', action='append', default=[])
+    args = p.parse_args()
+
+    stop = stop_event()
+    ses = loopback_session(args.port, {'upload_rate_limit': args.upload_limit})
+    if args.upload_limit:
+        # Peers on 127.0.0.0/8 fall in the local peer class, which ignores rate limits:
+        # put every address in the global class so the limit applies on loopback.
+        everything = lt.ip_filter()
+        glob = 1 << lt.session.global_peer_class_id
+        everything.add_rule('0.0.0.0', '255.255.255.255', glob)
+        everything.add_rule('::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', glob)
+        ses.set_peer_class_filter(everything)
+
+    atp = lt.add_torrent_params()
+    atp.ti = lt.torrent_info(args.torrent)
+    atp.save_path = args.save_path
+    atp.trackers = args.tracker
+    # A full recheck (no seed_mode): cheap for fixtures, and proves the data matches.
+    atp.flags = torrent_flags()
+    h = ses.add_torrent(atp)
+
+    checked = False
+    while not checked:
+        if stop.is_set():
+            return
+        ses.wait_for_alert(100)
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.torrent_checked_alert):
+                checked = True
+            elif isinstance(a, (lt.torrent_error_alert, lt.listen_failed_alert)):
+                sys.exit(a.message())
+            elif a.category() & lt.alert.category_t.error_notification:
+                print('alert: %s' % a.message(), file=sys.stderr, flush=True)
+    st = h.status()
+    if not st.is_seeding:
+        sys.exit('data in %s does not match the torrent (%d of %d pieces)'
+                 % (args.save_path, st.num_pieces, atp.ti.num_pieces()))
+
+    print('READY %d' % ses.listen_port(), flush=True)
+    while not stop.wait(0.2):
+        log_errors(ses)
+    # Deleting the session sends 'stopped' to the tracker (bounded by stop_tracker_timeout).
+    del ses
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,48 @@
+// Shared test set-up: hermetic sessions, fixtures made once per worker, and error checks.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { LOOPBACK_SETTINGS, Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
+import { type Fixtures, makeFixtures } from './harness/index.ts';
+
+let fixtures: Promise<Fixtures> | undefined;
+
+/** Audio fixtures and their .torrent files, generated once per test file (ava worker). */
+export function sharedFixtures(): Promise<Fixtures> {
+  fixtures ??= makeFixtures(mkdtempSync(join(tmpdir(), 'vz-fixtures-')));
+  return fixtures;
+}
+
+export function tempDir(prefix = 'vz-store-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A loopback-only session (no DHT, LSD, UPnP, NAT-PMP, uTP) on a fresh storage folder. */
+export async function openSession(
+  t: ExecutionContext,
+  config: Partial<SessionConfig> = {},
+): Promise<Session> {
+  const session = await Session.create({
+    storagePath: tempDir(),
+    ...config,
+    settings: { ...LOOPBACK_SETTINGS, ...config.settings },
+  });
+  t.teardown(() => session.close());
+  return session;
+}
+
+/** Asserts that `promise` rejects with a VozduxanError carrying `code`. */
+export async function rejectsWithCode(
+  t: ExecutionContext,
+  promise: Promise<unknown>,
+  code: string,
+): Promise<VozduxanError> {
+  const error = await t.throwsAsync(promise, { instanceOf: VozduxanError });
+  t.is(error?.code, code, error?.message);
+  return error as VozduxanError;
+}
+
+export function streamUrlFor(session: Session, token: string): string {
+  return `http://127.0.0.1:${session.httpPort}/stream/${token}`;
+}
