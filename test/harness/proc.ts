@@ -37,7 +37,8 @@ export interface Tied {
   stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
+/** Live children and the signal that ends them from a synchronous 'exit' hook. */
+const live = new Map<ChildProcess, NodeJS.Signals>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -45,7 +46,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: a plain kill is all that can be done here.
   process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
+    for (const [child, signal] of live) child.kill(signal);
   });
 }
 
@@ -89,7 +90,8 @@ export function spawnTied(cmd: string, args: readonly string[], opts: SpawnTiedO
   const [file, argv] = wrap(cmd, args, opts.guard);
   // stdin stays an open pipe: helpers treat its EOF as "parent gone".
   const child = spawn(file, argv, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  live.add(child);
+  // A SIGKILLed tether could not take its child down with it.
+  live.set(child, opts.guard === 'tether' ? 'SIGTERM' : 'SIGKILL');
 
   let tail = '';
   const lineWaiters = new Set<(line: string) => void>();

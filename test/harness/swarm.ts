@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Fixture } from './fixtures.ts';
 import { magnetFor } from './magnet.ts';
 import { type Seeder, type SeederKind, startSeeder } from './seeders.ts';
@@ -28,7 +29,10 @@ async function stopAll(items: readonly { stop(): Promise<void> }[]): Promise<voi
 
 export async function startSwarm(fixture: Fixture, opts: SwarmOptions = {}): Promise<Swarm> {
   const kinds = opts.seeders ?? ['aria2', 'libtorrent'];
-  const tracker = opts.tracker ? await startTracker({ infoHashes: [fixture.infoHash] }) : null;
+  // The tracker's directory goes next to the fixture data, so removing the test's temp dir
+  // also removes it after a crash.
+  const parentDir = dirname(fixture.dataDir);
+  const tracker = opts.tracker ? await startTracker({ infoHashes: [fixture.infoHash], parentDir }) : null;
   const trackers = tracker ? [tracker.announceUrl] : [];
 
   const started = await Promise.allSettled(

@@ -25,6 +25,8 @@ export interface Tracker {
 export interface TrackerOptions {
   /** Debian's opentracker is built whitelist-only: it serves just these hashes. */
   infoHashes: readonly string[];
+  /** Where to make the tracker's chroot directory (default: the OS temp dir). */
+  parentDir?: string;
 }
 
 function escapeHash(infoHash: string): string {
@@ -33,9 +35,9 @@ function escapeHash(infoHash: string): string {
 
 /** opentracker on 127.0.0.1 (HTTP and UDP on the same port). */
 export async function startTracker(opts: TrackerOptions): Promise<Tracker> {
-  // opentracker chroots into -d and drops to user nobody, who must be able to read the
-  // whitelist: mkdtemp makes 0700 directories, hence the chmod.
-  const dir = await mkdtemp(join(tmpdir(), 'vozduxan-tracker-'));
+  // opentracker chroots into -d (as root, so the parents' modes do not matter), then drops to
+  // user nobody, who must be able to read the whitelist: mkdtemp makes 0700, hence the chmod.
+  const dir = await mkdtemp(join(opts.parentDir ?? tmpdir(), 'vozduxan-tracker-'));
   await chmod(dir, 0o755);
   await writeFile(join(dir, 'whitelist'), opts.infoHashes.map((h) => `${h.toLowerCase()}\n`).join(''), { mode: 0o644 });
   const port = await freePort();
