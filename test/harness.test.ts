@@ -8,9 +8,9 @@ import {
   ltFetch,
   magnetFor,
   makeFixtures,
+  type Swarm,
   sha256File,
   startSwarm,
-  type Swarm,
 } from './harness/index.ts';
 import { PYTHON, run } from './harness/proc.ts';
 
@@ -24,7 +24,10 @@ const test = anyTest as TestFn<Context>;
 test.before(async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'vozduxan-harness-'));
   const fixtures = await makeFixtures(dir);
-  const swarm = await startSwarm(fixtures.album, { seeders: ['aria2', 'libtorrent'], tracker: true });
+  const swarm = await startSwarm(fixtures.album, {
+    seeders: ['aria2', 'libtorrent'],
+    tracker: true,
+  });
   t.context = { dir, fixtures, swarm };
 });
 
@@ -33,7 +36,11 @@ test.after.always(async (t) => {
   if (t.context.dir) await rm(t.context.dir, { recursive: true, force: true });
 });
 
-async function assertSameFiles(t: ExecutionContext<Context>, fixture: Fixture, saveDir: string): Promise<void> {
+async function assertSameFiles(
+  t: ExecutionContext<Context>,
+  fixture: Fixture,
+  saveDir: string,
+): Promise<void> {
   for (const f of fixture.files) {
     t.is(await sha256File(join(saveDir, ...f.path.split('/'))), f.sha256, f.path);
   }
@@ -48,23 +55,36 @@ test('fixtures: torrent metadata agrees with libtorrent and the files', async (t
       fx.files.reduce((n, f) => n + f.size, 0),
       fx.totalSize,
     );
-    for (const f of fx.files) t.not(f.size % fx.pieceLength, 0, `${f.path} must not end on a piece boundary`);
+    for (const f of fx.files)
+      t.not(f.size % fx.pieceLength, 0, `${f.path} must not end on a piece boundary`);
   }
   t.deepEqual(
     album.files.map((f) => f.path),
-    ['Album/01 - Intro.flac', 'Album/02 - Chirp.mp3', 'Album/03 - Öresund.wav', 'Album/04 - Coda.flac', 'Album/notes.txt'],
+    [
+      'Album/01 - Intro.flac',
+      'Album/02 - Chirp.mp3',
+      'Album/03 - Öresund.wav',
+      'Album/04 - Coda.flac',
+      'Album/notes.txt',
+    ],
   );
   t.true(album.totalSize > 8e6 && album.totalSize < 15e6);
   t.true(big.totalSize > 19e6);
   t.is(
-    magnetFor(album.infoHash, { name: 'A B', peers: ['127.0.0.1:1'], trackers: ['http://127.0.0.1:2/announce'] }),
+    magnetFor(album.infoHash, {
+      name: 'A B',
+      peers: ['127.0.0.1:1'],
+      trackers: ['http://127.0.0.1:2/announce'],
+    }),
     `magnet:?xt=urn:btih:${album.infoHash}&dn=A%20B&tr=http%3A%2F%2F127.0.0.1%3A2%2Fannounce&x.pe=127.0.0.1:1`,
   );
 });
 
 test('fixtures: audio decodes', async (t) => {
   const { single, album, big } = t.context.fixtures;
-  const audio = [single, album, big].flatMap((fx) => fx.files).filter((f) => !f.path.endsWith('.txt'));
+  const audio = [single, album, big]
+    .flatMap((fx) => fx.files)
+    .filter((f) => !f.path.endsWith('.txt'));
   for (const f of audio) {
     const seconds = Number(await run('soxi', ['-D', f.absPath]));
     t.true(seconds > 5, `${f.path}: ${seconds} s`);
@@ -75,7 +95,11 @@ test('aria2 seeder serves the album to a libtorrent leecher (.torrent + peer)', 
   const aria2 = t.context.swarm.seeders.find((s) => s.kind === 'aria2');
   if (!aria2) return t.fail('no aria2 seeder');
   const saveDir = join(t.context.dir, 'dl-aria2');
-  await ltFetch({ torrentPath: t.context.fixtures.album.torrentPath, saveDir, peers: [aria2.peer] });
+  await ltFetch({
+    torrentPath: t.context.fixtures.album.torrentPath,
+    saveDir,
+    peers: [aria2.peer],
+  });
   await assertSameFiles(t, t.context.fixtures.album, saveDir);
 });
 
@@ -84,7 +108,10 @@ test('libtorrent seeder serves the album to a libtorrent leecher (magnet x.pe)',
   if (!lt) return t.fail('no libtorrent seeder');
   const saveDir = join(t.context.dir, 'dl-libtorrent');
   const { album } = t.context.fixtures;
-  await ltFetch({ magnet: magnetFor(album.infoHash, { name: album.name, peers: [lt.peer] }), saveDir });
+  await ltFetch({
+    magnet: magnetFor(album.infoHash, { name: album.name, peers: [lt.peer] }),
+    saveDir,
+  });
   await assertSameFiles(t, album, saveDir);
 });
 
@@ -109,6 +136,10 @@ test('seeders can be throttled and are gone after stop()', async (t) => {
     await swarm.stop();
   }
   for (const s of swarm.seeders) {
-    t.throws(() => process.kill(s.pid, 0), { code: 'ESRCH' }, `${s.kind} (pid ${s.pid}) still running`);
+    t.throws(
+      () => process.kill(s.pid, 0),
+      { code: 'ESRCH' },
+      `${s.kind} (pid ${s.pid}) still running`,
+    );
   }
 });

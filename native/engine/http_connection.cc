@@ -57,7 +57,17 @@ void HttpConnection::readRequest() {
   parser_->header_limit(16 * 1024);
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
-                     if (ec) return self->close();
+                     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+                         ec == net::error::eof || ec == net::error::connection_reset) {
+                       return self->close();
+                     }
+                     if (ec) {
+                       self->keepAlive_ = false;
+                       // Unparsable request: answer once, then hang up.
+                       self->request_ = {};
+                       self->request_.keep_alive(false);
+                       return self->sendError(http::status::bad_request, "bad request");
+                     }
                      self->request_ = self->parser_->release();
                      self->handleRequest();
                    });
@@ -70,7 +80,7 @@ bool HttpConnection::hostAllowed() const {
 }
 
 void HttpConnection::sendError(http::status status, const std::string& text) {
-  keepAlive_ = request_.keep_alive();
+  keepAlive_ = keepAlive_ && request_.keep_alive();
   auto response = std::make_shared<http::response<http::string_body>>(status, request_.version());
   response->set(http::field::content_type, "text/plain; charset=utf-8");
   if (status == http::status::method_not_allowed) response->set(http::field::allow, "GET, HEAD");

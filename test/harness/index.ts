@@ -1,5 +1,13 @@
 export { type BDict, type BValue, bdecode } from './bencode.ts';
-export { type Fixture, type FixtureFile, type FixtureKey, type FixtureOptions, type Fixtures, makeFixtures, sha256File } from './fixtures.ts';
+export {
+  type Fixture,
+  type FixtureFile,
+  type FixtureKey,
+  type FixtureOptions,
+  type Fixtures,
+  makeFixtures,
+  sha256File,
+} from './fixtures.ts';
 export { type FetchOptions, ltFetch } from './leecher.ts';
 export { type MagnetOptions, magnetFor } from './magnet.ts';
 export { freePort, LOOPBACK, sleep, tcpAccepts, waitFor } from './net.ts';
@@ -11,6 +19,6 @@ export {
   startLibtorrentSeeder,
   startSeeder,
 } from './seeders.ts';
-export { startSwarm, type Swarm, type SwarmOptions } from './swarm.ts';
+export { type Swarm, type SwarmOptions, startSwarm } from './swarm.ts';
 export { makeTorrent, readTorrent, type TorrentFile, type TorrentMeta } from './torrent.ts';
 export { type ScrapeResult, startTracker, type Tracker, type TrackerOptions } from './tracker.ts';

@@ -32,7 +32,8 @@ export async function ltFetch(opts: FetchOptions): Promise<{ seconds: number }> 
     // The script enforces the timeout itself; the margin here only covers a hung interpreter.
     const m = await proc.waitForLine(/^DONE ([\d.]+)$/, timeoutMs + 10_000);
     const exit = await proc.exited;
-    if (exit.code !== 0) throw new Error(`lt_fetch exited (${exit.signal ?? exit.code}): ${proc.output()}`);
+    if (exit.code !== 0)
+      throw new Error(`lt_fetch exited (${exit.signal ?? exit.code}): ${proc.output()}`);
     return { seconds: Number(m[1]) };
   } finally {
     await proc.stop(1000);

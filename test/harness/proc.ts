@@ -6,7 +6,11 @@ export const PYTHON = '/usr/bin/python3'; // the python3 first on PATH lacks lib
 const TAIL_BYTES = 16 * 1024;
 
 /** Runs a short-lived command to completion; rejects with its stderr on failure. */
-export function run(cmd: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<string> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -16,7 +20,12 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string }
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? code}): ${Buffer.concat(err).toString().trim()}`));
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} failed (${signal ?? code}): ${Buffer.concat(err).toString().trim()}`,
+          ),
+        );
     });
   });
 }
@@ -137,10 +146,15 @@ export function spawnTied(cmd: string, args: readonly string[], opts: SpawnTiedO
           const m = line.match(re);
           if (m) done(() => resolve(m));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${re}: ${describe()}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out waiting for ${re}: ${describe()}`))),
+          timeoutMs,
+        );
         lineWaiters.add(onLine);
         void exited.then((e) =>
-          done(() => reject(new Error(`exited (${e.signal ?? e.code}) before ${re}: ${describe()}`))),
+          done(() =>
+            reject(new Error(`exited (${e.signal ?? e.code}) before ${re}: ${describe()}`)),
+          ),
         );
       });
     },

@@ -46,12 +46,22 @@ async function startOrKill(proc: Tied, ready: () => Promise<void>): Promise<void
   } catch (err) {
     await proc.stop(1000);
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(msg.includes('--- output ---') ? msg : `${msg}\n--- output ---\n${proc.output()}`);
+    throw new Error(
+      msg.includes('--- output ---') ? msg : `${msg}\n--- output ---\n${proc.output()}`,
+    );
   }
 }
 
 export async function startLibtorrentSeeder(opts: SeederOptions): Promise<Seeder> {
-  const args = [LT_SEEDER, '--torrent', opts.torrentPath, '--save-path', opts.dataDir, '--port', String(opts.port ?? 0)];
+  const args = [
+    LT_SEEDER,
+    '--torrent',
+    opts.torrentPath,
+    '--save-path',
+    opts.dataDir,
+    '--port',
+    String(opts.port ?? 0),
+  ];
   if (opts.uploadLimit) args.push('--upload-limit', String(opts.uploadLimit));
   for (const tr of opts.trackers ?? []) args.push('--tracker', tr);
   const proc = spawnTied(PYTHON, args, { guard: 'stdin' });
@@ -79,7 +89,12 @@ async function aria2Active(rpcPort: number, secret: string): Promise<Aria2Status
   });
   const res = await httpRequest(rpcPort, '/jsonrpc', { method: 'POST', body });
   const parsed: unknown = JSON.parse(res.body.toString());
-  if (typeof parsed !== 'object' || parsed === null || !('result' in parsed) || !Array.isArray(parsed.result)) {
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    !('result' in parsed) ||
+    !Array.isArray(parsed.result)
+  ) {
     throw new Error(`aria2 RPC: ${res.body.toString()}`);
   }
   return parsed.result as Aria2Status[];

@@ -32,7 +32,9 @@ export async function startSwarm(fixture: Fixture, opts: SwarmOptions = {}): Pro
   // The tracker's directory goes next to the fixture data, so removing the test's temp dir
   // also removes it after a crash.
   const parentDir = dirname(fixture.dataDir);
-  const tracker = opts.tracker ? await startTracker({ infoHashes: [fixture.infoHash], parentDir }) : null;
+  const tracker = opts.tracker
+    ? await startTracker({ infoHashes: [fixture.infoHash], parentDir })
+    : null;
   const trackers = tracker ? [tracker.announceUrl] : [];
 
   const started = await Promise.allSettled(

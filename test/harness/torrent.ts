@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { type BValue, bBytes, bDict, bdecode, bInt, bList } from './bencode.ts';
 import { run } from './proc.ts';
-import { type BValue, bBytes, bdecode, bDict, bInt, bList } from './bencode.ts';
 
 export interface TorrentFile {
   /** Path inside the torrent, '/'-joined, starting with the torrent name for multi-file torrents. */
@@ -29,7 +29,11 @@ export interface MakeTorrentOptions {
 }
 
 /** Builds a .torrent with mktorrent, a tool independent of libtorrent and aria2. */
-export async function makeTorrent(target: string, out: string, opts: MakeTorrentOptions): Promise<Buffer> {
+export async function makeTorrent(
+  target: string,
+  out: string,
+  opts: MakeTorrentOptions,
+): Promise<Buffer> {
   const args = ['-d', '-l', String(opts.pieceLengthExp), '-o', out];
   if (opts.announce) args.push('-a', opts.announce);
   await rm(out, { force: true }); // mktorrent refuses to overwrite
@@ -60,7 +64,8 @@ export function readTorrent(torrent: Buffer): TorrentMeta {
     offset += f.size;
     return file;
   });
-  if (Math.ceil(offset / pieceLength) !== numPieces) throw new Error('torrent piece count does not match its size');
+  if (Math.ceil(offset / pieceLength) !== numPieces)
+    throw new Error('torrent piece count does not match its size');
 
   const infoHash = createHash('sha1').update(rawInfo).digest('hex');
   return { infoHash, name, pieceLength, numPieces, totalSize: offset, files };

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bdecode, bDict, bInt } from './bencode.ts';
+import { bDict, bdecode, bInt } from './bencode.ts';
 import { freePort, GiveUp, httpRequest, LOOPBACK, waitFor } from './net.ts';
 import { spawnTied } from './proc.ts';
 
@@ -30,7 +30,9 @@ export interface TrackerOptions {
 }
 
 function escapeHash(infoHash: string): string {
-  return [...Buffer.from(infoHash, 'hex')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+  return [...Buffer.from(infoHash, 'hex')]
+    .map((b) => `%${b.toString(16).padStart(2, '0')}`)
+    .join('');
 }
 
 /** opentracker on 127.0.0.1 (HTTP and UDP on the same port). */
@@ -39,10 +41,25 @@ export async function startTracker(opts: TrackerOptions): Promise<Tracker> {
   // user nobody, who must be able to read the whitelist: mkdtemp makes 0700, hence the chmod.
   const dir = await mkdtemp(join(opts.parentDir ?? tmpdir(), 'vozduxan-tracker-'));
   await chmod(dir, 0o755);
-  await writeFile(join(dir, 'whitelist'), opts.infoHashes.map((h) => `${h.toLowerCase()}\n`).join(''), { mode: 0o644 });
+  await writeFile(
+    join(dir, 'whitelist'),
+    opts.infoHashes.map((h) => `${h.toLowerCase()}\n`).join(''),
+    { mode: 0o644 },
+  );
   const port = await freePort();
   // opentracker drops to nobody, which clears PR_SET_PDEATHSIG: tether it instead.
-  const args = ['-i', LOOPBACK, '-p', String(port), '-P', String(port), '-d', dir, '-w', 'whitelist'];
+  const args = [
+    '-i',
+    LOOPBACK,
+    '-p',
+    String(port),
+    '-P',
+    String(port),
+    '-d',
+    dir,
+    '-w',
+    'whitelist',
+  ];
   const proc = spawnTied('opentracker', args, { cwd: dir, guard: 'tether' });
 
   const scrape = async (infoHash: string): Promise<ScrapeResult> => {
@@ -51,7 +68,11 @@ export async function startTracker(opts: TrackerOptions): Promise<Tracker> {
     const files = bDict(bdecode(res.body).value, 'files');
     const entry = files.get(Buffer.from(infoHash, 'hex').toString('latin1'));
     if (!entry) return { complete: 0, incomplete: 0, downloaded: 0 };
-    return { complete: bInt(entry, 'complete'), incomplete: bInt(entry, 'incomplete'), downloaded: bInt(entry, 'downloaded') };
+    return {
+      complete: bInt(entry, 'complete'),
+      incomplete: bInt(entry, 'incomplete'),
+      downloaded: bInt(entry, 'downloaded'),
+    };
   };
 
   const stop = async (): Promise<void> => {
@@ -72,7 +93,9 @@ export async function startTracker(opts: TrackerOptions): Promise<Tracker> {
     });
   } catch (err) {
     await stop();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- output ---\n${proc.output()}`);
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}\n--- output ---\n${proc.output()}`,
+    );
   }
 
   return {

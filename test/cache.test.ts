@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import test from 'ava';
+import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
+import { magnetFor, startSwarm } from './harness/index.ts';
+import { httpGet } from './http-client.ts';
+import { sharedFixtures, tempDir } from './helpers.ts';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const settings = { ...LOOPBACK_SETTINGS };
+
+test('a restart on the same storagePath serves from the cache with no swarm at all', async (t) => {
+  const { single } = await sharedFixtures();
+  const storagePath = tempDir();
+  const swarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  const first = await Session.create({ storagePath, settings });
+  const stream = await first.prepare({ magnet: swarm.magnet(), fileIndex: 0 });
+  t.is(sha256((await httpGet(stream.url)).body), single.files[0].sha256);
+  await first.close();
+  await swarm.stop();
+
+  // No seeder runs now, and the magnet names a dead peer: only the cache can answer.
+  const second = await Session.create({ storagePath, settings });
+  t.teardown(() => second.close());
+  const magnet = magnetFor(single.infoHash, { peers: ['127.0.0.1:9'] });
+  const files = await second.listFiles({ magnet, metadataTimeoutMs: 2000 });
+  t.is(files.length, 1);
+  const again = await second.prepare({ magnet, fileIndex: 0, metadataTimeoutMs: 2000 });
+  t.is(second.stats(again.token).state, 'complete');
+  t.is(sha256((await httpGet(again.url)).body), single.files[0].sha256);
+});
+
+test('evict removes expired idle torrents but never one a live stream uses', async (t) => {
+  const { single, album } = await sharedFixtures();
+  const swarmA = await startSwarm(single, { seeders: ['aria2'] });
+  const swarmB = await startSwarm(album, { seeders: ['aria2'] });
+  t.teardown(async () => {
+    await swarmA.stop();
+    await swarmB.stop();
+  });
+  // TTL 1 s: anything idle for a second is fair game.
+  const session = await Session.create({ storagePath: tempDir(), settings, cacheTtlSecs: 1 });
+  t.teardown(() => session.close());
+  const live = await session.prepare({ torrent: new Uint8Array(single.torrent), peers: swarmA.peers, fileIndex: 0 });
+  const idle = await session.prepare({ torrent: new Uint8Array(album.torrent), peers: swarmB.peers, fileIndex: 0 });
+  await httpGet(live.url);
+  await httpGet(idle.url);
+  await session.release(idle.token);
+  await new Promise((resolve) => setTimeout(resolve, 1100)); // the TTL is the subject here
+  const result = await session.evict();
+  t.is(result.removedTorrents, 1);
+  t.true(result.freedBytes > 0);
+  // The live stream is untouched and still byte-exact.
+  t.is(sha256((await httpGet(live.url)).body), single.files[0].sha256);
+});
+
+test('evict keeps the cache under cacheMaxBytes, oldest idle first', async (t) => {
+  const { single, album } = await sharedFixtures();
+  const swarmA = await startSwarm(single, { seeders: ['libtorrent'] });
+  const swarmB = await startSwarm(album, { seeders: ['libtorrent'] });
+  t.teardown(async () => {
+    await swarmA.stop();
+    await swarmB.stop();
+  });
+  const session = await Session.create({ storagePath: tempDir(), settings, cacheMaxBytes: 1 });
+  t.teardown(() => session.close());
+  const a = await session.prepare({ torrent: new Uint8Array(single.torrent), peers: swarmA.peers, fileIndex: 0 });
+  await httpGet(a.url);
+  await session.release(a.token);
+  const b = await session.prepare({ torrent: new Uint8Array(album.torrent), peers: swarmB.peers, fileIndex: 0 });
+  await httpGet(b.url);
+  const result = await session.evict();
+  // Only the idle torrent can go; the live one stays even though the cap is exceeded.
+  t.is(result.removedTorrents, 1);
+  t.true(result.cacheBytes > 1);
+  t.is(sha256((await httpGet(b.url)).body), album.files[0].sha256);
+});
