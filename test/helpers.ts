@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { LOOPBACK_SETTINGS, Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
+import { type ErrorCode, LOOPBACK_SETTINGS, Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
 import { type Fixtures, makeFixtures } from './harness/index.ts';
 
 let fixtures: Promise<Fixtures> | undefined;
@@ -36,7 +36,7 @@ export async function openSession(
 export async function rejectsWithCode(
   t: ExecutionContext,
   promise: Promise<unknown>,
-  code: string,
+  code: ErrorCode,
 ): Promise<VozduxanError> {
   const error = await t.throwsAsync(promise, { instanceOf: VozduxanError });
   t.is(error?.code, code, error?.message);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bDict, bdecode, bInt } from './bencode.ts';
@@ -35,8 +35,31 @@ function escapeHash(infoHash: string): string {
     .join('');
 }
 
+const NOBODY_UID = 65534;
+
+/**
+ * opentracker refuses to keep root and setuid()s to nobody, which fails in an unprivileged
+ * user namespace (`unshare -r` maps only root): say so instead of timing out.
+ */
+async function assertNobodyMapped(): Promise<void> {
+  const map = await readFile('/proc/self/uid_map', 'utf8');
+  const mapped = map
+    .trim()
+    .split('\n')
+    .some((line) => {
+      const [inside = 0, , count = 0] = line.trim().split(/\s+/).map(Number);
+      return NOBODY_UID >= inside && NOBODY_UID < inside + count;
+    });
+  if (!mapped) {
+    throw new Error(
+      'opentracker needs uid 65534 (nobody) mapped in this user namespace; run the tests as root',
+    );
+  }
+}
+
 /** opentracker on 127.0.0.1 (HTTP and UDP on the same port). */
 export async function startTracker(opts: TrackerOptions): Promise<Tracker> {
+  await assertNobodyMapped();
   // opentracker chroots into -d (as root, so the parents' modes do not matter), then drops to
   // user nobody, who must be able to read the whitelist: mkdtemp makes 0700, hence the chmod.
   const dir = await mkdtemp(join(opts.parentDir ?? tmpdir(), 'vozduxan-tracker-'));
