@@ -53,17 +53,22 @@ test('an unclosed session dropped under --expose-gc exits cleanly', async (t) =>
 test('the addon loads, works and unloads in worker threads, closed or not', async (t) => {
   const fixtures = await makeFixtures(mkdtempSync(join(tmpdir(), 'vz-life-')));
   const torrentPath = fixtures.album.torrentPath;
-  for (const close of [true, false, true, false]) {
-    const worker = new Worker(WORKER, {
-      workerData: { torrentPath, close },
-    });
+  for (const mode of ['close', 'leave-open', 'pending', 'close', 'leave-open', 'pending']) {
+    const worker = new Worker(WORKER, { workerData: { torrentPath, mode } });
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     const message = await new Promise<{ files?: number; error?: string }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     t.is(message.error, undefined);
     t.is(message.files, fixtures.album.files.length);
-    t.is(await worker.terminate(), 1);
+    if (mode === 'pending') {
+      // A pending prepare keeps the worker alive until it is terminated.
+      t.is(await worker.terminate(), 1, mode);
+    } else {
+      // Nothing pending: the worker ends by itself, open session or not.
+      t.is(await exited, 0, mode);
+    }
   }
   // The main thread's own addon instance is unaffected by the workers' teardown.
   const session = await Session.create({
