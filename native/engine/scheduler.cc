@@ -25,11 +25,50 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
   SchedulePlan plan;
   plan.priorities.assign(static_cast<std::size_t>(std::max(numPieces, 0)), kDontDownload);
   std::map<int, int> deadlineByPiece;  // piece → earliest deadline over all streams
+  const auto addDeadline = [&](int piece, int deadline) {
+    auto [it, inserted] = deadlineByPiece.emplace(piece, deadline);
+    if (!inserted) it->second = std::min(it->second, deadline);
+  };
 
+  struct Span {
+    int first, last, position;
+  };
+  std::vector<Span> spans;
+  std::vector<bool> urgent;
   for (const StreamWant& want : wants) {
     const int first = std::clamp(want.firstPiece, 0, numPieces - 1);
     const int last = std::clamp(want.lastPiece, first, numPieces - 1);
     const int position = std::clamp(want.positionPiece, first, last);
+    spans.push_back({first, last, position});
+    bool missing = false;
+    for (int p = position; p <= std::min(last, position + tuning.urgentPieces - 1); ++p) missing = missing || !havePiece(p);
+    urgent.push_back(missing);
+  }
+  // Main streams come first; a prefetch is urgent only when no main stream is.
+  bool mainUrgent = false;
+  for (std::size_t i = 0; i < wants.size(); ++i) mainUrgent = mainUrgent || (urgent[i] && wants[i].main);
+  for (std::size_t i = 0; i < wants.size(); ++i) {
+    if (mainUrgent && !wants[i].main) urgent[i] = false;
+    plan.urgent = plan.urgent || urgent[i];
+  }
+
+  for (std::size_t i = 0; i < wants.size(); ++i) {
+    const StreamWant& want = wants[i];
+    const auto [first, last, position] = spans[i];
+    if (plan.urgent) {
+      if (!urgent[i]) {
+        plan.windows.push_back({-1, -1});
+        continue;
+      }
+      const int urgentLast = std::min(last, position + tuning.urgentPieces - 1);
+      int rank = 0;
+      for (int p = position; p <= urgentLast; ++p) {
+        raise(plan.priorities, p, kTop);
+        if (!havePiece(p)) addDeadline(p, rank++ * tuning.mainDeadlineStepMs);
+      }
+      plan.windows.push_back({position, urgentLast});
+      continue;
+    }
     const int tier1 = want.main ? tuning.tier1Pieces : tuning.prefetchTier1Pieces;
     const int tier1Last = std::min(last, position + tier1 - 1);
     const int tier2Last = std::min(last, tier1Last + tuning.tier2Pieces);
@@ -38,7 +77,8 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
     // it never competes with the playing stream.
     const std::uint8_t rest = want.main ? kDefault : kLow;
     for (int p = first; p <= last; ++p) raise(plan.priorities, p, rest);
-    for (int p = tier1Last + 1; p <= tier2Last; ++p) raise(plan.priorities, p, want.main ? kTop : kHigh);
+    // Below the deadline pieces' top priority, so the regular picker never outranks them.
+    for (int p = tier1Last + 1; p <= tier2Last; ++p) raise(plan.priorities, p, want.main ? kHigh : kDefault);
 
     int rank = 0;
     for (int p = position; p <= tier1Last; ++p) {
@@ -47,8 +87,7 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
       const int deadline = want.main ? rank * tuning.mainDeadlineStepMs
                                      : tuning.prefetchDeadlineBaseMs + rank * tuning.prefetchDeadlineStepMs;
       ++rank;
-      auto [it, inserted] = deadlineByPiece.emplace(p, deadline);
-      if (!inserted) it->second = std::min(it->second, deadline);
+      addDeadline(p, deadline);
     }
     plan.windows.push_back({position, tier1Last});
   }

@@ -21,7 +21,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(50);
 constexpr auto kStatusInterval = std::chrono::milliseconds(500);
 constexpr std::int64_t kMinPrebuffer = 32 * 1024;
-constexpr std::int64_t kMaxPrebuffer = 8 * 1024 * 1024;
+constexpr std::int64_t kMaxPrebuffer = 4 * 1024 * 1024;
+constexpr double kMaxPrebufferSeconds = 3.0;
 constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
 constexpr std::uint32_t kDefaultTtlSecs = 3600;
 
@@ -34,12 +35,13 @@ bool isConnectNoise(const std::string& message) {
 
 /// Prebuffer from the measured rate against the file's bitrate: on a link that outruns
 /// playback the first verified piece is enough; on a slower one, hold what covers the
-/// shortfall over the whole file plus two seconds of audio.
+/// shortfall over the whole file plus two seconds of audio, but never more than a few
+/// seconds of download, so a slow swarm delays the first sound only a little.
 std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
   if (bytesPerSecondIn >= 1.5 * bitrate) return kMinPrebuffer;
   const double shortfall = static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
-  const auto wanted = static_cast<std::int64_t>(shortfall + 2.0 * bitrate);
-  return std::clamp(wanted, kMinPrebuffer, kMaxPrebuffer);
+  const double wanted = std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
+  return std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer);
 }
 
 }  // namespace
@@ -587,9 +589,13 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     op.bufferDeadline = now + config_.bufferTimeout;
   }
   if (!op.targetSized && buffered > 0) {
+    // libtorrent's payload rate, not bytes over elapsed time: the elapsed time includes
+    // connecting and unchoking, which says nothing about the rate playback will see.
+    const double measured = static_cast<double>(torrent->status().downloadRate);
     const double seconds = std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
+    const double rate = measured > 0 ? measured : static_cast<double>(buffered) / seconds;
     const double bitrate = typicalBytesPerSecond(stream.mimeType());
-    op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), static_cast<double>(buffered) / seconds, bitrate));
+    op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
     op.targetSized = true;
   }
   const std::int64_t target = std::max<std::int64_t>(op.prebufferTarget, 1);
