@@ -1,6 +1,8 @@
 // Types of the raw native addon (build/Release/vozduxan.node). Nothing more: the
 // idiomatic API lives in lib/.
 
+import type { EvictResult, FileEntry, StreamInfo, StreamStats } from './lib/types';
+
 export type NativeSettingValue = string | number | boolean;
 
 export interface NativeSessionConfig {
@@ -33,44 +35,11 @@ export interface NativePrepareRequest extends NativeTorrentInput {
   onProgress?: (fraction: number, status: string) => void;
 }
 
-export interface NativeFileEntry {
-  index: number;
-  name: string;
-  mime: string;
-  size: number;
-}
-
-export interface NativeStreamInfo {
-  url: string;
-  token: string;
-  fileSize: number;
-  mimeType: string;
-  prebufferBytes: number;
-}
-
-export interface NativeStreamStats {
-  downloadRate: number;
-  uploadRate: number;
-  numPeers: number;
-  numSeeds: number;
-  position: number;
-  bufferedAhead: number;
-  fileSize: number;
-  piecesHad: number;
-  piecesTotal: number;
-  windowFirst: number;
-  windowLast: number;
-  generation: number;
-  seeks: number;
-  main: boolean;
-  state: 'buffering' | 'streaming' | 'complete';
-}
-
-export interface NativeEvictResult {
-  removedTorrents: number;
-  freedBytes: number;
-  cacheBytes: number;
-}
+// Shapes the addon returns as they are: the public, documented types.
+export type NativeFileEntry = FileEntry;
+export type NativeStreamInfo = StreamInfo;
+export type NativeStreamStats = StreamStats;
+export type NativeEvictResult = EvictResult;
 
 /** Errors from the addon carry one of these codes. */
 export interface NativeError extends Error {

@@ -3,9 +3,9 @@
  * @packageDocumentation
  */
 export { type ErrorCode, VozduxanError } from './errors';
+
 import { loadBinding } from './native';
 
-export { loadBinding };
 export { LOOPBACK_SETTINGS, Session } from './session';
 export type {
   EvictResult,
@@ -18,6 +18,7 @@ export type {
   StreamStats,
   TorrentInput,
 } from './types';
+export { loadBinding };
 
 /** The libtorrent-rasterbar version the addon was built against. */
 export function libtorrentVersion(): string {

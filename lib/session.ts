@@ -16,16 +16,18 @@ import type {
  * listening on 127.0.0.1 only. For tests, demos, benchmarks and LAN-only use; real users
  * want the defaults (DHT on).
  */
-export const LOOPBACK_SETTINGS: Readonly<Record<string, string | number | boolean>> = Object.freeze({
-  enable_dht: false,
-  enable_lsd: false,
-  enable_upnp: false,
-  enable_natpmp: false,
-  enable_outgoing_utp: false,
-  enable_incoming_utp: false,
-  listen_interfaces: '127.0.0.1:0',
-  allow_multiple_connections_per_ip: true,
-});
+export const LOOPBACK_SETTINGS: Readonly<Record<string, string | number | boolean>> = Object.freeze(
+  {
+    enable_dht: false,
+    enable_lsd: false,
+    enable_upnp: false,
+    enable_natpmp: false,
+    enable_outgoing_utp: false,
+    enable_incoming_utp: false,
+    listen_interfaces: '127.0.0.1:0',
+    allow_multiple_connections_per_ip: true,
+  },
+);
 
 /**
  * A streaming session: one libtorrent session, one localhost HTTP server, one cache folder.
@@ -149,7 +151,10 @@ export class Session {
     }
   }
 
-  async #withSignal<T>(signal: AbortSignal | undefined, start: (opId: number) => Promise<T>): Promise<T> {
+  async #withSignal<T>(
+    signal: AbortSignal | undefined,
+    start: (opId: number) => Promise<T>,
+  ): Promise<T> {
     if (signal?.aborted) throw new VozduxanError('CANCELLED', 'aborted before start');
     const opId = this.#nextOpId++;
     const abort = () => this.#native.cancel(opId);
@@ -164,7 +169,9 @@ export class Session {
   }
 }
 
-function checkInput<T extends { magnet?: unknown; torrent?: unknown; peers?: unknown }>(options: T): T {
+function checkInput<T extends { magnet?: unknown; torrent?: unknown; peers?: unknown }>(
+  options: T,
+): T {
   if (typeof options !== 'object' || options === null) {
     throw new VozduxanError('BAD_INPUT', 'expected an options object');
   }

@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const { album } = await makeFixtures(join(work, 'fixtures'));
   const swarm = await startSwarm(album, { seeders: ['aria2', 'libtorrent'], tracker: true });
   console.log(`seeding on ${swarm.peers.join(', ')} (aria2c, libtorrent) with a loopback tracker`);
-  const session = await Session.create({ storagePath: join(work, 'store'), settings: { ...LOOPBACK_SETTINGS } });
+  const session = await Session.create({
+    storagePath: join(work, 'store'),
+    settings: { ...LOOPBACK_SETTINGS },
+  });
   try {
     const magnet = swarm.magnet({ peers: false });
     console.log(`magnet: ${magnet}`);
@@ -38,7 +41,9 @@ async function main(): Promise<void> {
       );
       await session.release(stream.token);
     }
-    console.log(failures === 0 ? 'every track streamed byte-exact' : `${failures} track(s) differed`);
+    console.log(
+      failures === 0 ? 'every track streamed byte-exact' : `${failures} track(s) differed`,
+    );
     process.exitCode = failures === 0 ? 0 : 1;
   } finally {
     await session.close();

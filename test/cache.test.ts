@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import test from 'ava';
 import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
 import { magnetFor, startSwarm } from './harness/index.ts';
-import { httpGet } from './http-client.ts';
 import { sharedFixtures, tempDir } from './helpers.ts';
+import { httpGet } from './http-client.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const settings = { ...LOOPBACK_SETTINGS };
@@ -40,8 +40,16 @@ test('evict removes expired idle torrents but never one a live stream uses', asy
   // TTL 1 s: anything idle for a second is fair game.
   const session = await Session.create({ storagePath: tempDir(), settings, cacheTtlSecs: 1 });
   t.teardown(() => session.close());
-  const live = await session.prepare({ torrent: new Uint8Array(single.torrent), peers: swarmA.peers, fileIndex: 0 });
-  const idle = await session.prepare({ torrent: new Uint8Array(album.torrent), peers: swarmB.peers, fileIndex: 0 });
+  const live = await session.prepare({
+    torrent: new Uint8Array(single.torrent),
+    peers: swarmA.peers,
+    fileIndex: 0,
+  });
+  const idle = await session.prepare({
+    torrent: new Uint8Array(album.torrent),
+    peers: swarmB.peers,
+    fileIndex: 0,
+  });
   await httpGet(live.url);
   await httpGet(idle.url);
   await session.release(idle.token);
@@ -63,10 +71,18 @@ test('evict keeps the cache under cacheMaxBytes, oldest idle first', async (t) =
   });
   const session = await Session.create({ storagePath: tempDir(), settings, cacheMaxBytes: 1 });
   t.teardown(() => session.close());
-  const a = await session.prepare({ torrent: new Uint8Array(single.torrent), peers: swarmA.peers, fileIndex: 0 });
+  const a = await session.prepare({
+    torrent: new Uint8Array(single.torrent),
+    peers: swarmA.peers,
+    fileIndex: 0,
+  });
   await httpGet(a.url);
   await session.release(a.token);
-  const b = await session.prepare({ torrent: new Uint8Array(album.torrent), peers: swarmB.peers, fileIndex: 0 });
+  const b = await session.prepare({
+    torrent: new Uint8Array(album.torrent),
+    peers: swarmB.peers,
+    fileIndex: 0,
+  });
   await httpGet(b.url);
   const result = await session.evict();
   // Only the idle torrent can go; the live one stays even though the cap is exceeded.

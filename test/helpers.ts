@@ -3,7 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { type ErrorCode, LOOPBACK_SETTINGS, Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
+import {
+  type ErrorCode,
+  LOOPBACK_SETTINGS,
+  Session,
+  type SessionConfig,
+  VozduxanError,
+} from '../lib/index.ts';
 import { type Fixtures, makeFixtures } from './harness/index.ts';
 
 let fixtures: Promise<Fixtures> | undefined;

@@ -14,22 +14,31 @@ export function httpGet(
   options: { method?: string; headers?: Record<string, string>; onFirstChunk?: () => void } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let first = true;
-      res.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        if (first) {
-          first = false;
-          options.onFirstChunk?.();
-        }
-      });
-      const finish = (complete: boolean) =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete });
-      res.on('end', () => finish(res.complete));
-      res.on('error', () => finish(false));
-      res.on('aborted', () => finish(false));
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let first = true;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (first) {
+            first = false;
+            options.onFirstChunk?.();
+          }
+        });
+        const finish = (complete: boolean) =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            complete,
+          });
+        res.on('end', () => finish(res.complete));
+        res.on('error', () => finish(false));
+        res.on('aborted', () => finish(false));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

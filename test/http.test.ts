@@ -2,17 +2,23 @@ import { connect } from 'node:net';
 import test from 'ava';
 import type { Session, StreamInfo } from '../lib/index.ts';
 import type { Fixture } from './harness/index.ts';
-import { fileSlice, httpGet } from './http-client.ts';
 import { openSession, sharedFixtures } from './helpers.ts';
+import { fileSlice, httpGet } from './http-client.ts';
 
 /** A stream whose file is fully verified: prepared from a seeder, then read once. */
-async function readyStream(t: Parameters<typeof openSession>[0]): Promise<{ session: Session; stream: StreamInfo; fixture: Fixture }> {
+async function readyStream(
+  t: Parameters<typeof openSession>[0],
+): Promise<{ session: Session; stream: StreamInfo; fixture: Fixture }> {
   const { startSwarm } = await import('./harness/index.ts');
   const { single } = await sharedFixtures();
   const swarm = await startSwarm(single, { seeders: ['aria2'] });
   t.teardown(() => swarm.stop());
   const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(single.torrent), peers: swarm.peers, fileIndex: 0 });
+  const stream = await session.prepare({
+    torrent: new Uint8Array(single.torrent),
+    peers: swarm.peers,
+    fileIndex: 0,
+  });
   return { session, stream, fixture: single };
 }
 
@@ -72,7 +78,16 @@ test('Range forms per RFC 9110: a-b, a-, -n, clamping, HEAD and 416', async (t) 
 
 test('malformed and multiple ranges are ignored: 200 with the whole file, never 5xx', async (t) => {
   const { session, stream } = await readyStream(t);
-  const ranges = ['bytes=abc', 'bytes=5-2', 'items=0-10', 'bytes=', 'bytes=-', 'bytes=1-2,4-5', 'bytes=0-1-2', 'bytes = 5-9'];
+  const ranges = [
+    'bytes=abc',
+    'bytes=5-2',
+    'items=0-10',
+    'bytes=',
+    'bytes=-',
+    'bytes=1-2,4-5',
+    'bytes=0-1-2',
+    'bytes = 5-9',
+  ];
   for (const range of ranges) {
     const response = await httpGet(stream.url, { headers: { Range: range } });
     t.is(response.status, 200, range);
@@ -101,14 +116,23 @@ test('keep-alive serves several requests on one connection', async (t) => {
 
 test('a foreign Host header is refused (DNS rebinding), localhost is accepted', async (t) => {
   const { session, stream } = await readyStream(t);
-  const refused = await httpGet(stream.url, { headers: { Host: `evil.example:${session.httpPort}` } });
+  const refused = await httpGet(stream.url, {
+    headers: { Host: `evil.example:${session.httpPort}` },
+  });
   t.is(refused.status, 403);
-  const wrongPort = await httpGet(stream.url, { headers: { Host: `127.0.0.1:${session.httpPort + 1}` } });
+  const wrongPort = await httpGet(stream.url, {
+    headers: { Host: `127.0.0.1:${session.httpPort + 1}` },
+  });
   t.is(wrongPort.status, 403);
-  const localhost = await httpGet(stream.url, { headers: { Host: `LOCALHOST:${session.httpPort}`, Range: 'bytes=0-3' } });
+  const localhost = await httpGet(stream.url, {
+    headers: { Host: `LOCALHOST:${session.httpPort}`, Range: 'bytes=0-3' },
+  });
   t.is(localhost.status, 206);
   t.is(localhost.body.toString('latin1'), 'RIFF');
-  const noHost = await rawRequest(session.httpPort, `GET ${new URL(stream.url).pathname} HTTP/1.0\r\n\r\n`);
+  const noHost = await rawRequest(
+    session.httpPort,
+    `GET ${new URL(stream.url).pathname} HTTP/1.0\r\n\r\n`,
+  );
   t.true(noHost.startsWith('HTTP/1.0 403'));
 });
 

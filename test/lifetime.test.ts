@@ -11,22 +11,25 @@ const CHILD = join(import.meta.dirname, 'child', 'open-session.ts');
 const WORKER = join(import.meta.dirname, 'child', 'worker.cjs');
 
 function runChild(scenario: string, nodeFlags: string[] = []) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolve) => {
-      const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD, scenario], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    },
-  );
+  return new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD, scenario], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
 }
 
 test('a process with an open, idle session exits by itself with code 0', async (t) => {

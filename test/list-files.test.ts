@@ -40,7 +40,10 @@ test('listFiles from a magnet with direct peers only (no x.pe)', async (t) => {
   const swarm = await startSwarm(single, { seeders: ['libtorrent'] });
   t.teardown(() => swarm.stop());
   const session = await openSession(t);
-  const files = await session.listFiles({ magnet: swarm.magnet({ peers: false }), peers: swarm.peers });
+  const files = await session.listFiles({
+    magnet: swarm.magnet({ peers: false }),
+    peers: swarm.peers,
+  });
   t.deepEqual(withoutMime(files), expectedEntries(single));
 });
 
@@ -86,7 +89,11 @@ test('malformed input rejects with BAD_INPUT', async (t) => {
     const error = await rejectsWithCode(t, session.listFiles(input), 'BAD_INPUT');
     t.log(`${label}: ${error.message}`);
   }
-  await rejectsWithCode(t, session.listFiles({ torrent: [1, 2, 3] as unknown as Uint8Array }), 'BAD_INPUT');
+  await rejectsWithCode(
+    t,
+    session.listFiles({ torrent: [1, 2, 3] as unknown as Uint8Array }),
+    'BAD_INPUT',
+  );
   // The session is unharmed.
   t.is((await session.listFiles({ torrent })).length, album.files.length);
 });
@@ -94,14 +101,28 @@ test('malformed input rejects with BAD_INPUT', async (t) => {
 test('a magnet nobody serves rejects with METADATA_TIMEOUT', async (t) => {
   const session = await openSession(t);
   const magnet = magnetFor('0123456789abcdef0123456789abcdef01234567', { peers: ['127.0.0.1:9'] });
-  await rejectsWithCode(t, session.listFiles({ magnet, metadataTimeoutMs: 300 }), 'METADATA_TIMEOUT');
+  await rejectsWithCode(
+    t,
+    session.listFiles({ magnet, metadataTimeoutMs: 300 }),
+    'METADATA_TIMEOUT',
+  );
 });
 
 test('aborting a listing that waits for metadata rejects with CANCELLED', async (t) => {
   const session = await openSession(t);
   const controller = new AbortController();
-  const pending = session.listFiles({ magnet: magnetFor('1123456789abcdef0123456789abcdef01234567'), signal: controller.signal });
+  const pending = session.listFiles({
+    magnet: magnetFor('1123456789abcdef0123456789abcdef01234567'),
+    signal: controller.signal,
+  });
   controller.abort();
   await rejectsWithCode(t, pending, 'CANCELLED');
-  await rejectsWithCode(t, session.listFiles({ magnet: magnetFor('2123456789abcdef0123456789abcdef01234567'), signal: controller.signal }), 'CANCELLED');
+  await rejectsWithCode(
+    t,
+    session.listFiles({
+      magnet: magnetFor('2123456789abcdef0123456789abcdef01234567'),
+      signal: controller.signal,
+    }),
+    'CANCELLED',
+  );
 });

@@ -17,8 +17,16 @@ test('create binds the HTTP server on 127.0.0.1 and close is idempotent', async 
 test('calls after close reject or throw CLOSED', async (t) => {
   const session = await openSession(t);
   await session.close();
-  await rejectsWithCode(t, session.listFiles({ magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20) }), 'CLOSED');
-  await rejectsWithCode(t, session.prepare({ magnet: 'magnet:?xt=urn:btih:' + 'ab'.repeat(20), fileIndex: 0 }), 'CLOSED');
+  await rejectsWithCode(
+    t,
+    session.listFiles({ magnet: `magnet:?xt=urn:btih:${'ab'.repeat(20)}` }),
+    'CLOSED',
+  );
+  await rejectsWithCode(
+    t,
+    session.prepare({ magnet: `magnet:?xt=urn:btih:${'ab'.repeat(20)}`, fileIndex: 0 }),
+    'CLOSED',
+  );
   await rejectsWithCode(t, session.evict(), 'CLOSED');
   await rejectsWithCode(t, session.release('ab'), 'CLOSED');
   const error = t.throws(() => session.stats('ab'), { instanceOf: VozduxanError });
@@ -27,7 +35,11 @@ test('calls after close reject or throw CLOSED', async (t) => {
 
 test('a storagePath whose parent is missing rejects with STORAGE_ERROR and leaves nothing behind', async (t) => {
   const storagePath = join(tempDir(), 'missing', 'child');
-  await rejectsWithCode(t, Session.create({ storagePath, settings: { ...LOOPBACK_SETTINGS } }), 'STORAGE_ERROR');
+  await rejectsWithCode(
+    t,
+    Session.create({ storagePath, settings: { ...LOOPBACK_SETTINGS } }),
+    'STORAGE_ERROR',
+  );
   t.false(existsSync(storagePath));
 });
 
@@ -36,14 +48,26 @@ test('an unwritable storagePath rejects with STORAGE_ERROR', async (t) => {
   const dir = process.getuid?.() === 0 ? '/proc' : tempDir();
   if (dir !== '/proc') chmodSync(dir, 0o500);
   const storagePath = join(dir, 'vozduxan-store');
-  await rejectsWithCode(t, Session.create({ storagePath, settings: { ...LOOPBACK_SETTINGS } }), 'STORAGE_ERROR');
+  await rejectsWithCode(
+    t,
+    Session.create({ storagePath, settings: { ...LOOPBACK_SETTINGS } }),
+    'STORAGE_ERROR',
+  );
   t.false(existsSync(storagePath));
 });
 
 test('bad config values reject with BAD_INPUT', async (t) => {
   await rejectsWithCode(t, Session.create({ storagePath: '' }), 'BAD_INPUT');
-  await rejectsWithCode(t, Session.create({ storagePath: tempDir(), settings: { no_such_setting: 1 } }), 'BAD_INPUT');
-  await rejectsWithCode(t, Session.create({ storagePath: tempDir(), settings: { enable_dht: 'yes' } }), 'BAD_INPUT');
+  await rejectsWithCode(
+    t,
+    Session.create({ storagePath: tempDir(), settings: { no_such_setting: 1 } }),
+    'BAD_INPUT',
+  );
+  await rejectsWithCode(
+    t,
+    Session.create({ storagePath: tempDir(), settings: { enable_dht: 'yes' } }),
+    'BAD_INPUT',
+  );
   await rejectsWithCode(t, Session.create({ storagePath: tempDir(), listenPort: -1 }), 'BAD_INPUT');
 });
 

@@ -1,10 +1,24 @@
 import { createHash, randomInt } from 'node:crypto';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { startSwarm } from './harness/index.ts';
-import { fileSlice, httpGet } from './http-client.ts';
 import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
+import { fileSlice, httpGet } from './http-client.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The big WAV prepared from one libtorrent seeder limited to `rate` bytes per second. */
+async function throttledBig(t: ExecutionContext, rate: number) {
+  const { big } = await sharedFixtures();
+  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: rate });
+  t.teardown(() => swarm.stop());
+  const session = await openSession(t);
+  const stream = await session.prepare({
+    torrent: new Uint8Array(big.torrent),
+    peers: swarm.peers,
+    fileIndex: 0,
+  });
+  return { big, file: big.files[0], session, stream };
+}
 
 test('every audio file of the album is served byte-exact, boundary and short last pieces included', async (t) => {
   const { album } = await sharedFixtures();
@@ -15,7 +29,11 @@ test('every audio file of the album is served byte-exact, boundary and short las
   let audioFiles = 0;
   for (const [index, file] of album.files.entries()) {
     if (!/\.(flac|mp3|wav)$/.test(file.path)) {
-      await rejectsWithCode(t, session.prepare({ torrent, peers: swarm.peers, fileIndex: index }), 'INVALID_FILE');
+      await rejectsWithCode(
+        t,
+        session.prepare({ torrent, peers: swarm.peers, fileIndex: index }),
+        'INVALID_FILE',
+      );
       continue;
     }
     audioFiles += 1;
@@ -35,12 +53,7 @@ test('every audio file of the album is served byte-exact, boundary and short las
 });
 
 test('random ranges equal the source bytes while the download is still running', async (t) => {
-  const { big } = await sharedFixtures();
-  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: 1_000_000 });
-  t.teardown(() => swarm.stop());
-  const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(big.torrent), peers: swarm.peers, fileIndex: 0 });
-  const file = big.files[0];
+  const { file, session, stream } = await throttledBig(t, 1_000_000);
   let servedBeforeComplete = 0;
   for (let i = 0; i < 12; i++) {
     const first = randomInt(0, file.size - 1);
@@ -48,19 +61,17 @@ test('random ranges equal the source bytes while the download is still running',
     const response = await httpGet(stream.url, { headers: { Range: `bytes=${first}-${last}` } });
     t.is(response.status, 206);
     t.is(response.headers['content-range'], `bytes ${first}-${last}/${file.size}`);
-    t.true(response.body.equals(await fileSlice(file.absPath, first, last)), `range ${first}-${last}`);
+    t.true(
+      response.body.equals(await fileSlice(file.absPath, first, last)),
+      `range ${first}-${last}`,
+    );
     if (session.stats(stream.token).state !== 'complete') servedBeforeComplete += 1;
   }
   t.true(servedBeforeComplete > 0, 'at least one range was served before the file completed');
 });
 
 test('a seek to 90% during the download is served before the file completes', async (t) => {
-  const { big } = await sharedFixtures();
-  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: 500_000 });
-  t.teardown(() => swarm.stop());
-  const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(big.torrent), peers: swarm.peers, fileIndex: 0 });
-  const file = big.files[0];
+  const { file, session, stream } = await throttledBig(t, 500_000);
   const first = Math.floor(file.size * 0.9);
   const last = first + 128 * 1024 - 1;
   const response = await httpGet(stream.url, { headers: { Range: `bytes=${first}-${last}` } });
@@ -72,13 +83,12 @@ test('a seek to 90% during the download is served before the file completes', as
 });
 
 test('notifyPosition moves the deadline window', async (t) => {
-  const { big } = await sharedFixtures();
-  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: 500_000 });
-  t.teardown(() => swarm.stop());
-  const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(big.torrent), peers: swarm.peers, fileIndex: 0 });
+  const { big, session, stream } = await throttledBig(t, 500_000);
   const before = session.stats(stream.token);
-  t.true(before.windowFirst >= 0 && before.windowFirst < 5, `window starts at ${before.windowFirst}`);
+  t.true(
+    before.windowFirst >= 0 && before.windowFirst < 5,
+    `window starts at ${before.windowFirst}`,
+  );
   const target = Math.floor(stream.fileSize / 2);
   t.true(session.notifyPosition(stream.token, target));
   const targetPiece = Math.floor(target / big.pieceLength);
@@ -95,11 +105,7 @@ test('notifyPosition moves the deadline window', async (t) => {
 });
 
 test('release ends a response mid-body and the URL then answers 404', async (t) => {
-  const { big } = await sharedFixtures();
-  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: 300_000 });
-  t.teardown(() => swarm.stop());
-  const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(big.torrent), peers: swarm.peers, fileIndex: 0 });
+  const { file, session, stream } = await throttledBig(t, 300_000);
   const response = await httpGet(stream.url, {
     onFirstChunk: () => {
       void session.release(stream.token);
@@ -108,26 +114,28 @@ test('release ends a response mid-body and the URL then answers 404', async (t) 
   t.is(response.status, 200);
   t.false(response.complete);
   t.true(response.body.length < stream.fileSize);
-  t.true(response.body.equals(await fileSlice(big.files[0].absPath, 0, response.body.length - 1)));
+  t.true(response.body.equals(await fileSlice(file.absPath, 0, response.body.length - 1)));
   t.is((await httpGet(stream.url)).status, 404);
   t.false(await session.release(stream.token), 'release is idempotent');
-  await rejectsWithCode(t, Promise.resolve().then(() => session.stats(stream.token)), 'NOT_FOUND');
+  await rejectsWithCode(
+    t,
+    Promise.resolve().then(() => session.stats(stream.token)),
+    'NOT_FOUND',
+  );
 });
 
 test('a newer Range request on a token ends the older response (seek generation)', async (t) => {
-  const { big } = await sharedFixtures();
-  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: 300_000 });
-  t.teardown(() => swarm.stop());
-  const session = await openSession(t);
-  const stream = await session.prepare({ torrent: new Uint8Array(big.torrent), peers: swarm.peers, fileIndex: 0 });
+  const { file, session, stream } = await throttledBig(t, 300_000);
   let seek: Promise<Awaited<ReturnType<typeof httpGet>>> | undefined;
   const first = await httpGet(stream.url, {
     onFirstChunk: () => {
-      seek = httpGet(stream.url, { headers: { Range: `bytes=${Math.floor(stream.fileSize * 0.5)}-` } });
+      seek = httpGet(stream.url, {
+        headers: { Range: `bytes=${Math.floor(stream.fileSize * 0.5)}-` },
+      });
     },
   });
   t.false(first.complete, 'the older response stopped early');
-  t.true(first.body.equals(await fileSlice(big.files[0].absPath, 0, first.body.length - 1)));
+  t.true(first.body.equals(await fileSlice(file.absPath, 0, first.body.length - 1)));
   await session.release(stream.token);
   const second = await seek;
   t.is(second?.status, 206);
@@ -187,8 +195,18 @@ test('a prefetch (main: false) does not stall the main stream', async (t) => {
   const torrent = new Uint8Array(album.torrent);
   const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
   const [mainIndex, nextIndex] = [audio[0], audio[audio.length - 1]];
-  const prefetch = await session.prepare({ torrent, peers: swarm.peers, fileIndex: nextIndex, main: false });
-  const main = await session.prepare({ torrent, peers: swarm.peers, fileIndex: mainIndex, main: true });
+  const prefetch = await session.prepare({
+    torrent,
+    peers: swarm.peers,
+    fileIndex: nextIndex,
+    main: false,
+  });
+  const main = await session.prepare({
+    torrent,
+    peers: swarm.peers,
+    fileIndex: mainIndex,
+    main: true,
+  });
   const response = await httpGet(main.url);
   t.is(sha256(response.body), album.files[mainIndex].sha256);
   t.false(session.stats(prefetch.token).main);
@@ -201,7 +219,11 @@ test('fileIndex out of range or not audio rejects with INVALID_FILE', async (t) 
   const { album } = await sharedFixtures();
   const session = await openSession(t);
   const torrent = new Uint8Array(album.torrent);
-  await rejectsWithCode(t, session.prepare({ torrent, fileIndex: album.files.length }), 'INVALID_FILE');
+  await rejectsWithCode(
+    t,
+    session.prepare({ torrent, fileIndex: album.files.length }),
+    'INVALID_FILE',
+  );
   await rejectsWithCode(t, session.prepare({ torrent, fileIndex: -1 }), 'INVALID_FILE');
   await rejectsWithCode(t, session.prepare({ torrent, fileIndex: 1.5 }), 'INVALID_FILE');
   const text = album.files.findIndex((f) => f.path.endsWith('.txt'));
@@ -209,7 +231,11 @@ test('fileIndex out of range or not audio rejects with INVALID_FILE', async (t) 
   await rejectsWithCode(t, session.prepare({ magnet: 'magnet:nope', fileIndex: 0 }), 'BAD_INPUT');
   await rejectsWithCode(
     t,
-    session.prepare({ magnet: `magnet:?xt=urn:btih:${'8'.repeat(40)}`, fileIndex: 0, metadataTimeoutMs: 200 }),
+    session.prepare({
+      magnet: `magnet:?xt=urn:btih:${'8'.repeat(40)}`,
+      fileIndex: 0,
+      metadataTimeoutMs: 200,
+    }),
     'METADATA_TIMEOUT',
   );
 });

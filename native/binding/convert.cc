@@ -5,7 +5,9 @@
 namespace vozduxan::binding {
 namespace {
 
-[[noreturn]] void badInput(const std::string& message) { throw EngineError(ErrorCode::BadInput, message); }
+[[noreturn]] void badInput(const std::string& message) {
+  throw EngineError(ErrorCode::BadInput, message);
+}
 
 bool present(const Napi::Object& object, const char* name) {
   const Napi::Value value = object.Get(name);
@@ -17,7 +19,8 @@ double number(const Napi::Object& object, const char* name, double fallback) {
   const Napi::Value value = object.Get(name);
   if (!value.IsNumber()) badInput(std::string(name) + " must be a number");
   const double result = value.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(result) || result < 0) badInput(std::string(name) + " must be a finite number >= 0");
+  if (!std::isfinite(result) || result < 0)
+    badInput(std::string(name) + " must be a finite number >= 0");
   return result;
 }
 
@@ -43,8 +46,10 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
   const double port = number(options, "listenPort", 0);
   if (port > 65535) badInput("listenPort must be 0..65535");
   config.listenPort = static_cast<int>(port);
-  if (auto ms = optionalMillis(options, "metadataTimeoutMs"); ms.count() > 0) config.metadataTimeout = ms;
-  if (auto ms = optionalMillis(options, "bufferTimeoutMs"); ms.count() > 0) config.bufferTimeout = ms;
+  if (auto ms = optionalMillis(options, "metadataTimeoutMs"); ms.count() > 0)
+    config.metadataTimeout = ms;
+  if (auto ms = optionalMillis(options, "bufferTimeoutMs"); ms.count() > 0)
+    config.bufferTimeout = ms;
   if (present(options, "settings")) {
     const Napi::Value raw = options.Get("settings");
     if (!raw.IsObject()) badInput("settings must be an object");
@@ -56,7 +61,8 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
       if (value.IsBoolean()) {
         config.settings.emplace_back(name, value.As<Napi::Boolean>().Value());
       } else if (value.IsNumber()) {
-        config.settings.emplace_back(name, static_cast<std::int64_t>(value.As<Napi::Number>().Int64Value()));
+        config.settings.emplace_back(
+            name, static_cast<std::int64_t>(value.As<Napi::Number>().Int64Value()));
       } else if (value.IsString()) {
         config.settings.emplace_back(name, value.As<Napi::String>().Utf8Value());
       } else {

@@ -14,8 +14,10 @@ class BlockingWork : public Napi::AsyncWorker {
   using Done = std::function<Napi::Value(Napi::Env, const Result&)>;
 
   BlockingWork(Napi::Env env, Work work, Done done)
-      : Napi::AsyncWorker(env, "vozduxan"), deferred_(Napi::Promise::Deferred::New(env)),
-        work_(std::move(work)), done_(std::move(done)) {}
+      : Napi::AsyncWorker(env, "vozduxan"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        done_(std::move(done)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -50,7 +52,8 @@ Napi::Promise rejected(Napi::Env env, const EngineError& error) {
 }
 
 Napi::Object optionsArg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::BadInput, "expected an options object");
+  if (info.Length() < 1 || !info[0].IsObject())
+    throw EngineError(ErrorCode::BadInput, "expected an options object");
   return info[0].As<Napi::Object>();
 }
 
@@ -77,7 +80,8 @@ SessionWrap::SessionWrap(const Napi::CallbackInfo& info)
   try {
     const Napi::Object options = optionsArg(info);
     SessionConfig config = toSessionConfig(options);
-    if (options.Get("onLog").IsFunction()) onLog_ = Napi::Persistent(options.Get("onLog").As<Napi::Function>());
+    if (options.Get("onLog").IsFunction())
+      onLog_ = Napi::Persistent(options.Get("onLog").As<Napi::Function>());
     dispatcher_ = std::make_shared<JsDispatcher>(env);
     std::weak_ptr<SessionWrap*> weak = self_;
     config.log = [dispatcher = dispatcher_, weak](const std::string& message) {
@@ -109,7 +113,8 @@ void SessionWrap::closeForTeardown() {
 }
 
 Session& SessionWrap::engine(Napi::Env env) {
-  if (closing_ || !engine_ || engine_->closed()) throw EngineError(ErrorCode::Closed, "session is closed");
+  if (closing_ || !engine_ || engine_->closed())
+    throw EngineError(ErrorCode::Closed, "session is closed");
   return *engine_;
 }
 
@@ -121,7 +126,8 @@ std::uint64_t SessionWrap::opId(const Napi::CallbackInfo& info) {
 
 Napi::Promise SessionWrap::track(Napi::Env env, std::uint64_t id, Napi::Value onProgress) {
   Pending pending{Napi::Promise::Deferred::New(env), {}};
-  if (onProgress.IsFunction()) pending.onProgress = Napi::Persistent(onProgress.As<Napi::Function>());
+  if (onProgress.IsFunction())
+    pending.onProgress = Napi::Persistent(onProgress.As<Napi::Function>());
   Napi::Promise promise = pending.deferred.Promise();
   pending_.emplace(id, std::move(pending));
   dispatcher_->setKeepAlive(env, true);
@@ -155,17 +161,19 @@ Napi::Value SessionWrap::listFiles(const Napi::CallbackInfo& info) {
     const Napi::Object options = optionsArg(info);
     const std::uint64_t id = opId(info);
     std::weak_ptr<SessionWrap*> weak = self_;
-    engine(env).listFiles(id, toTorrentInput(options), optionalMillis(options, "metadataTimeoutMs"),
-                          [dispatcher = dispatcher_, weak, id](std::vector<FileEntry> files, std::optional<EngineError> error) {
-                            dispatcher->post([weak, id, files = std::move(files), error](Napi::Env env) {
-                              auto self = weak.lock();
-                              if (!self) return;
-                              (*self)->settle(id, [&](Napi::Promise::Deferred& deferred) {
-                                if (error) return deferred.Reject(toJsError(env, *error).Value());
-                                deferred.Resolve(fromFiles(env, files));
-                              });
-                            });
-                          });
+    engine(env).listFiles(
+        id, toTorrentInput(options), optionalMillis(options, "metadataTimeoutMs"),
+        [dispatcher = dispatcher_, weak, id](std::vector<FileEntry> files,
+                                             std::optional<EngineError> error) {
+          dispatcher->post([weak, id, files = std::move(files), error](Napi::Env env) {
+            auto self = weak.lock();
+            if (!self) return;
+            (*self)->settle(id, [&](Napi::Promise::Deferred& deferred) {
+              if (error) return deferred.Reject(toJsError(env, *error).Value());
+              deferred.Resolve(fromFiles(env, files));
+            });
+          });
+        });
     return track(env, id, env.Undefined());
   } catch (const EngineError& e) {
     return rejected(env, e);
@@ -185,7 +193,8 @@ Napi::Value SessionWrap::prepare(const Napi::CallbackInfo& info) {
         if (!self) return;
         auto it = (*self)->pending_.find(id);
         if (it == (*self)->pending_.end() || it->second.onProgress.IsEmpty()) return;
-        it->second.onProgress.Call({Napi::Number::New(env, fraction), Napi::String::New(env, status)});
+        it->second.onProgress.Call(
+            {Napi::Number::New(env, fraction), Napi::String::New(env, status)});
       });
     };
     auto done = [dispatcher, weak, id](StreamInfo stream, std::optional<EngineError> error) {
@@ -219,7 +228,8 @@ Napi::Value SessionWrap::notifyPosition(const Napi::CallbackInfo& info) {
     if (!info[1].IsNumber()) throw EngineError(ErrorCode::BadInput, "byteOffset must be a number");
     const double offset = info[1].As<Napi::Number>().DoubleValue();
     if (!(offset >= 0)) throw EngineError(ErrorCode::BadInput, "byteOffset must be >= 0");
-    return Napi::Boolean::New(env, engine(env).notifyPosition(token, static_cast<std::int64_t>(offset)));
+    return Napi::Boolean::New(env,
+                              engine(env).notifyPosition(token, static_cast<std::int64_t>(offset)));
   } catch (const EngineError& e) {
     throw toJsError(env, e);
   }

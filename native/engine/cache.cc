@@ -42,11 +42,13 @@ Cache::Cache(std::string root) : root_(std::move(root)) {
   const fs::path rootPath(root_);
   const fs::path parent = fs::absolute(rootPath, ec).parent_path();
   if (!fs::is_directory(parent, ec)) {
-    throw EngineError(ErrorCode::StorageError, "storagePath's parent does not exist: " + parent.string());
+    throw EngineError(ErrorCode::StorageError,
+                      "storagePath's parent does not exist: " + parent.string());
   }
   fs::create_directory(rootPath, ec);
   if (ec || !fs::is_directory(rootPath)) {
-    throw EngineError(ErrorCode::StorageError, "cannot create storagePath " + root_ + ": " + ec.message());
+    throw EngineError(ErrorCode::StorageError,
+                      "cannot create storagePath " + root_ + ": " + ec.message());
   }
   fs::create_directory(rootPath / kMetaDir, ec);
   const fs::path probe = rootPath / kMetaDir / ".write-probe";
@@ -58,7 +60,9 @@ Cache::Cache(std::string root) : root_(std::move(root)) {
   fs::remove(probe, ec);
 }
 
-std::string Cache::dataPath(const std::string& key) const { return (fs::path(root_) / key).string(); }
+std::string Cache::dataPath(const std::string& key) const {
+  return (fs::path(root_) / key).string();
+}
 
 std::string Cache::metaPath(const std::string& key) const {
   return (fs::path(root_) / kMetaDir / (key + ".torrent")).string();
@@ -97,8 +101,8 @@ std::uint64_t Cache::diskBytes(const std::string& key) const {
   std::uint64_t total = 0;
   const fs::path dir = dataPath(key);
   if (!fs::exists(dir, ec)) return 0;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file(ec)) total += allocatedBytes(it->path());
   }
   return total;

@@ -3,10 +3,9 @@
 // was last used (for TTL and size eviction across restarts).
 #pragma once
 
-#include <libtorrent/torrent_info.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <libtorrent/torrent_info.hpp>
 #include <memory>
 #include <string>
 #include <vector>

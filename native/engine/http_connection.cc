@@ -3,7 +3,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
-
 #include <chrono>
 
 #include "engine/http_range.h"
@@ -76,7 +75,8 @@ void HttpConnection::readRequest() {
 bool HttpConnection::hostAllowed() const {
   const auto host = request_[http::field::host];
   const std::string port = std::to_string(server_.port());
-  return boost::beast::iequals(host, "127.0.0.1:" + port) || boost::beast::iequals(host, "localhost:" + port);
+  return boost::beast::iequals(host, "127.0.0.1:" + port) ||
+         boost::beast::iequals(host, "localhost:" + port);
 }
 
 void HttpConnection::sendError(http::status status, const std::string& text) {
@@ -88,11 +88,12 @@ void HttpConnection::sendError(http::status status, const std::string& text) {
   response->body() = request_.method() == http::verb::head ? "" : text + "\n";
   response->prepare_payload();
   if (request_.method() == http::verb::head) response->content_length(text.size() + 1);
-  http::async_write(socket_, *response,
-                    [self = shared_from_this(), response](boost::beast::error_code ec, std::size_t) {
-                      if (ec || !self->keepAlive_) return self->close();
-                      self->readRequest();
-                    });
+  http::async_write(
+      socket_, *response,
+      [self = shared_from_this(), response](boost::beast::error_code ec, std::size_t) {
+        if (ec || !self->keepAlive_) return self->close();
+        self->readRequest();
+      });
 }
 
 void HttpConnection::handleRequest() {
@@ -103,7 +104,8 @@ void HttpConnection::handleRequest() {
   }
   std::string_view target = request_.target();
   target = target.substr(0, target.find('?'));
-  if (target.substr(0, kStreamPrefix.size()) != kStreamPrefix) return sendError(http::status::not_found, "not found");
+  if (target.substr(0, kStreamPrefix.size()) != kStreamPrefix)
+    return sendError(http::status::not_found, "not found");
   const std::string_view token = target.substr(kStreamPrefix.size());
   source_ = validToken(token) ? server_.streams().findStream(std::string(token)) : nullptr;
   if (!source_) return sendError(http::status::not_found, "not found");
@@ -128,7 +130,8 @@ void HttpConnection::handleRequest() {
   if (range.kind == RangeKind::Partial) {
     header_->result(http::status::partial_content);
     header_->set(http::field::content_range, "bytes " + std::to_string(range.first) + "-" +
-                                                 std::to_string(range.last) + "/" + std::to_string(size));
+                                                 std::to_string(range.last) + "/" +
+                                                 std::to_string(size));
   }
   header_->content_length(static_cast<std::uint64_t>(remaining_));
   if (head) {
@@ -141,13 +144,13 @@ void HttpConnection::handleRequest() {
 
 void HttpConnection::sendHeader(bool withBody) {
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header_);
-  http::async_write_header(
-      socket_, *serializer,
-      [self = shared_from_this(), serializer, header = header_, withBody](boost::beast::error_code ec, std::size_t) {
-        if (ec) return self->close();
-        if (withBody) return self->pump();
-        self->finishResponse();
-      });
+  http::async_write_header(socket_, *serializer,
+                           [self = shared_from_this(), serializer, header = header_, withBody](
+                               boost::beast::error_code ec, std::size_t) {
+                             if (ec) return self->close();
+                             if (withBody) return self->pump();
+                             self->finishResponse();
+                           });
 }
 
 void HttpConnection::finishResponse() {
@@ -170,13 +173,14 @@ void HttpConnection::pump() {
   switch (source_->read(offset_, chunk_.data(), chunk_.size(), got, resume)) {
     case ReadStatus::Ready:
       retries_ = 0;
-      net::async_write(socket_, net::buffer(chunk_.data(), got),
-                       [self = shared_from_this()](boost::beast::error_code ec, std::size_t written) {
-                         if (ec) return self->close();
-                         self->offset_ += static_cast<std::int64_t>(written);
-                         self->remaining_ -= static_cast<std::int64_t>(written);
-                         self->pump();
-                       });
+      net::async_write(
+          socket_, net::buffer(chunk_.data(), got),
+          [self = shared_from_this()](boost::beast::error_code ec, std::size_t written) {
+            if (ec) return self->close();
+            self->offset_ += static_cast<std::int64_t>(written);
+            self->remaining_ -= static_cast<std::int64_t>(written);
+            self->pump();
+          });
       return;
     case ReadStatus::NotYet:
       return;  // resume() runs when the piece arrives or the stream goes away

@@ -1,7 +1,8 @@
 #include "engine/http_server.h"
 
-#include <boost/asio/post.hpp>
 #include <pthread.h>
+
+#include <boost/asio/post.hpp>
 
 #include "engine/errors.h"
 #include "engine/http_connection.h"
@@ -23,7 +24,9 @@ void HttpServer::start() {
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw EngineError(ErrorCode::Internal, "HTTP server could not listen on 127.0.0.1: " + ec.message());
+  if (ec)
+    throw EngineError(ErrorCode::Internal,
+                      "HTTP server could not listen on 127.0.0.1: " + ec.message());
   port_ = acceptor_.local_endpoint().port();
   accept();
   thread_ = std::thread([this] {

@@ -15,15 +15,15 @@ struct MimeRow {
 
 // Byte rates: CD PCM for wav/aiff, ~60% of it for lossless, a high lossy rate otherwise.
 constexpr MimeRow kTable[] = {
-    {"mp3", "audio/mpeg", 40'000},     {"flac", "audio/flac", 110'000},
-    {"wav", "audio/wav", 176'400},     {"wave", "audio/wav", 176'400},
-    {"ogg", "audio/ogg", 40'000},      {"oga", "audio/ogg", 40'000},
-    {"opus", "audio/ogg", 32'000},     {"m4a", "audio/mp4", 40'000},
-    {"m4b", "audio/mp4", 40'000},      {"aac", "audio/aac", 40'000},
-    {"webm", "audio/webm", 32'000},    {"weba", "audio/webm", 32'000},
-    {"aif", "audio/aiff", 176'400},    {"aiff", "audio/aiff", 176'400},
-    {"ape", "audio/x-ape", 110'000},   {"wv", "audio/x-wavpack", 110'000},
-    {"alac", "audio/mp4", 110'000},    {"dsf", "audio/x-dsf", 705'600},
+    {"mp3", "audio/mpeg", 40'000},       {"flac", "audio/flac", 110'000},
+    {"wav", "audio/wav", 176'400},       {"wave", "audio/wav", 176'400},
+    {"ogg", "audio/ogg", 40'000},        {"oga", "audio/ogg", 40'000},
+    {"opus", "audio/ogg", 32'000},       {"m4a", "audio/mp4", 40'000},
+    {"m4b", "audio/mp4", 40'000},        {"aac", "audio/aac", 40'000},
+    {"webm", "audio/webm", 32'000},      {"weba", "audio/webm", 32'000},
+    {"aif", "audio/aiff", 176'400},      {"aiff", "audio/aiff", 176'400},
+    {"ape", "audio/x-ape", 110'000},     {"wv", "audio/x-wavpack", 110'000},
+    {"alac", "audio/mp4", 110'000},      {"dsf", "audio/x-dsf", 705'600},
     {"mka", "audio/x-matroska", 40'000},
 };
 

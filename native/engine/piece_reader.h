@@ -5,9 +5,8 @@
 // serve a piece from disk until its on-disk bytes have matched the piece hash once.
 #pragma once
 
-#include <libtorrent/torrent_info.hpp>
-
 #include <cstdint>
+#include <libtorrent/torrent_info.hpp>
 #include <memory>
 #include <string>
 #include <vector>

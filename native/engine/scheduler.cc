@@ -41,12 +41,14 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
     const int position = std::clamp(want.positionPiece, first, last);
     spans.push_back({first, last, position});
     bool missing = false;
-    for (int p = position; p <= std::min(last, position + tuning.urgentPieces - 1); ++p) missing = missing || !havePiece(p);
+    for (int p = position; p <= std::min(last, position + tuning.urgentPieces - 1); ++p)
+      missing = missing || !havePiece(p);
     urgent.push_back(missing);
   }
   // Main streams come first; a prefetch is urgent only when no main stream is.
   bool mainUrgent = false;
-  for (std::size_t i = 0; i < wants.size(); ++i) mainUrgent = mainUrgent || (urgent[i] && wants[i].main);
+  for (std::size_t i = 0; i < wants.size(); ++i)
+    mainUrgent = mainUrgent || (urgent[i] && wants[i].main);
   for (std::size_t i = 0; i < wants.size(); ++i) {
     if (mainUrgent && !wants[i].main) urgent[i] = false;
     plan.urgent = plan.urgent || urgent[i];
@@ -78,14 +80,16 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
     const std::uint8_t rest = want.main ? kDefault : kLow;
     for (int p = first; p <= last; ++p) raise(plan.priorities, p, rest);
     // Below the deadline pieces' top priority, so the regular picker never outranks them.
-    for (int p = tier1Last + 1; p <= tier2Last; ++p) raise(plan.priorities, p, want.main ? kHigh : kDefault);
+    for (int p = tier1Last + 1; p <= tier2Last; ++p)
+      raise(plan.priorities, p, want.main ? kHigh : kDefault);
 
     int rank = 0;
     for (int p = position; p <= tier1Last; ++p) {
       raise(plan.priorities, p, kTop);
       if (havePiece(p)) continue;
-      const int deadline = want.main ? rank * tuning.mainDeadlineStepMs
-                                     : tuning.prefetchDeadlineBaseMs + rank * tuning.prefetchDeadlineStepMs;
+      const int deadline =
+          want.main ? rank * tuning.mainDeadlineStepMs
+                    : tuning.prefetchDeadlineBaseMs + rank * tuning.prefetchDeadlineStepMs;
       ++rank;
       addDeadline(p, deadline);
     }
@@ -96,7 +100,8 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
   for (const auto& [piece, deadline] : deadlineByPiece) plan.deadlines.push_back({piece, deadline});
   std::sort(plan.deadlines.begin(), plan.deadlines.end(),
             [](const PieceDeadline& a, const PieceDeadline& b) {
-              return a.deadlineMs < b.deadlineMs || (a.deadlineMs == b.deadlineMs && a.piece < b.piece);
+              return a.deadlineMs < b.deadlineMs ||
+                     (a.deadlineMs == b.deadlineMs && a.piece < b.piece);
             });
   return plan;
 }

@@ -49,7 +49,7 @@ struct SchedulePlan {
     int last = -1;
   };
   std::vector<Window> windows;  // TIER1 per StreamWant, in order
-  bool urgent = false;           // some stream waits for the pieces at its position
+  bool urgent = false;          // some stream waits for the pieces at its position
 };
 
 SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,

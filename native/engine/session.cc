@@ -30,7 +30,8 @@ bool isConnectNoise(const std::string& message) {
   std::string lower(message);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("connecttopeer") != std::string::npos || lower.find("connect to peer") != std::string::npos;
+  return lower.find("connecttopeer") != std::string::npos ||
+         lower.find("connect to peer") != std::string::npos;
 }
 
 /// Prebuffer from the measured rate against the file's bitrate: on a link that outruns
@@ -39,8 +40,10 @@ bool isConnectNoise(const std::string& message) {
 /// seconds of download, so a slow swarm delays the first sound only a little.
 std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
   if (bytesPerSecondIn >= 1.5 * bitrate) return kMinPrebuffer;
-  const double shortfall = static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
-  const double wanted = std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
+  const double shortfall =
+      static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
+  const double wanted =
+      std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
   return std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer);
 }
 
@@ -56,7 +59,9 @@ struct Session::TorrentEntry {
 };
 
 Session::Session(SessionConfig config)
-    : config_(std::move(config)), cache_(config_.storagePath), http_(*this, [this](const std::string& m) { log(m); }) {
+    : config_(std::move(config)),
+      cache_(config_.storagePath),
+      http_(*this, [this](const std::string& m) { log(m); }) {
   lt::settings_pack pack = buildSettings(config_);
   try {
     lt_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
@@ -125,7 +130,8 @@ Session::TorrentEntry& Session::entryFor(lt::add_torrent_params params) {
   }
   if (params.ti) {
     // Nothing downloads until a stream asks for pieces.
-    params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()), lt::dont_download);
+    params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
+                                   lt::dont_download);
   }
   params.save_path = entry->torrent->savePath();
   params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
@@ -141,8 +147,8 @@ void Session::registerOp(std::unique_ptr<PendingOp> op) {
   wake();
 }
 
-void Session::listFiles(std::uint64_t opId, const TorrentInput& input, std::chrono::milliseconds timeout,
-                        FilesDone done) {
+void Session::listFiles(std::uint64_t opId, const TorrentInput& input,
+                        std::chrono::milliseconds timeout, FilesDone done) {
   lt::add_torrent_params params = parseTorrentInput(input);
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
@@ -155,7 +161,8 @@ void Session::listFiles(std::uint64_t opId, const TorrentInput& input, std::chro
   registerOp(std::move(op));
 }
 
-void Session::prepare(std::uint64_t opId, const PrepareRequest& request, Progress progress, PrepareDone done) {
+void Session::prepare(std::uint64_t opId, const PrepareRequest& request, Progress progress,
+                      PrepareDone done) {
   lt::add_torrent_params params = parseTorrentInput(request.input);
   if (request.fileIndex < 0) throw EngineError(ErrorCode::InvalidFile, "file index must be >= 0");
   std::lock_guard<std::mutex> lock(mu_);
@@ -164,7 +171,8 @@ void Session::prepare(std::uint64_t opId, const PrepareRequest& request, Progres
   op->id = opId;
   op->kind = PendingOp::Kind::Prepare;
   op->torrentKey = entryFor(std::move(params)).torrent->key();
-  const auto timeout = request.metadataTimeout.count() > 0 ? request.metadataTimeout : config_.metadataTimeout;
+  const auto timeout =
+      request.metadataTimeout.count() > 0 ? request.metadataTimeout : config_.metadataTimeout;
   op->metadataDeadline = Clock::now() + timeout;
   op->bufferDeadline = Clock::now() + timeout + config_.bufferTimeout;
   op->request = request;
@@ -258,7 +266,9 @@ std::optional<StreamStats> Session::stats(const std::string& token) const {
   stats.generation = stream->generation();
   stats.seeks = stream->seeks();
   stats.main = stream->main();
-  stats.state = stats.piecesHad == stats.piecesTotal ? "complete" : stats.bufferedAhead > 0 ? "streaming" : "buffering";
+  stats.state = stats.piecesHad == stats.piecesTotal ? "complete"
+                : stats.bufferedAhead > 0            ? "streaming"
+                                                     : "buffering";
   return stats;
 }
 
@@ -267,7 +277,8 @@ std::optional<StreamStats> Session::stats(const std::string& token) const {
 EvictResult Session::evict() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
-  const auto ttl = std::chrono::seconds(config_.cacheTtlSecs ? config_.cacheTtlSecs : kDefaultTtlSecs);
+  const auto ttl =
+      std::chrono::seconds(config_.cacheTtlSecs ? config_.cacheTtlSecs : kDefaultTtlSecs);
   const std::uint64_t maxBytes = config_.cacheMaxBytes ? config_.cacheMaxBytes : kDefaultCacheBytes;
   const auto systemNow = std::chrono::system_clock::now();
   const auto steadyNow = Clock::now();
@@ -308,8 +319,8 @@ EvictResult Session::evict() {
   }
   result.cacheBytes = total;
   if (result.removedTorrents > 0) {
-    log("evicted " + std::to_string(result.removedTorrents) + " torrent(s), " + std::to_string(result.freedBytes) +
-        " bytes");
+    log("evicted " + std::to_string(result.removedTorrents) + " torrent(s), " +
+        std::to_string(result.freedBytes) + " bytes");
   }
   return result;
 }
@@ -359,7 +370,8 @@ void Session::runLoop() {
     std::set<std::string> keys;
     {
       std::unique_lock<std::mutex> lock(loopMu_);
-      loopWake_.wait_for(lock, kTick, [this] { return stopping_ || alertsReady_ || !rescheduleKeys_.empty(); });
+      loopWake_.wait_for(lock, kTick,
+                         [this] { return stopping_ || alertsReady_ || !rescheduleKeys_.empty(); });
       if (stopping_) return;
       alertsReady_ = false;
       keys.swap(rescheduleKeys_);
@@ -409,7 +421,9 @@ void Session::handleAlerts(Deferred& deferred) {
         log("add torrent failed: " + added->error.message());
         for (auto& [id, op] : ops_) {
           if (op->torrentKey == key && !op->finished) {
-            finishOp(*op, EngineError(ErrorCode::StorageError, "could not add torrent: " + added->error.message()),
+            finishOp(*op,
+                     EngineError(ErrorCode::StorageError,
+                                 "could not add torrent: " + added->error.message()),
                      deferred);
           }
         }
@@ -423,11 +437,13 @@ void Session::handleAlerts(Deferred& deferred) {
       entry.pendingPeers.clear();
       if (params.ti) onMetadata(entry, params.ti);
     } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
-      if (TorrentEntry* entry = findEntry(metadata->handle)) onMetadata(*entry, metadata->handle.torrent_file());
+      if (TorrentEntry* entry = findEntry(metadata->handle))
+        onMetadata(*entry, metadata->handle.torrent_file());
     } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry);
     } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
-      const bool active = state->state == lt::torrent_status::downloading || state->state == lt::torrent_status::finished ||
+      const bool active = state->state == lt::torrent_status::downloading ||
+                          state->state == lt::torrent_status::finished ||
                           state->state == lt::torrent_status::seeding;
       TorrentEntry* entry = findEntry(state->handle);
       if (active && entry && entry->torrent->info() && !entry->torrent->ready()) onChecked(*entry);
@@ -441,22 +457,24 @@ void Session::handleAlerts(Deferred& deferred) {
     } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
       for (const lt::torrent_status& status : updates->status) {
         if (TorrentEntry* entry = findEntry(status.handle)) {
-          entry->torrent->setStatus({status.download_payload_rate, status.upload_payload_rate, status.num_peers,
-                                     status.num_seeds, status.total_wanted_done});
+          entry->torrent->setStatus({status.download_payload_rate, status.upload_payload_rate,
+                                     status.num_peers, status.num_seeds, status.total_wanted_done});
         }
       }
     } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
       log(failed->message());
       if (TorrentEntry* entry = findEntry(failed->handle)) {
         for (auto& [id, op] : ops_) {
-          if (op->torrentKey == entry->torrent->key() && op->kind == PendingOp::Kind::Prepare && !op->finished) {
+          if (op->torrentKey == entry->torrent->key() && op->kind == PendingOp::Kind::Prepare &&
+              !op->finished) {
             finishOp(*op, EngineError(ErrorCode::StorageError, failed->message()), deferred);
           }
         }
       }
     } else if (alert->category() & lt::alert_category::error) {
       log(alert->message());
-    } else if (lt::alert_cast<lt::torrent_finished_alert>(alert) || lt::alert_cast<lt::torrent_removed_alert>(alert)) {
+    } else if (lt::alert_cast<lt::torrent_finished_alert>(alert) ||
+               lt::alert_cast<lt::torrent_removed_alert>(alert)) {
       log(alert->message());
     }
   }
@@ -476,9 +494,11 @@ void Session::onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_
 
 void Session::onChecked(TorrentEntry& entry) {
   if (!entry.torrent->info()) return;
-  const lt::torrent_status status = entry.torrent->handle().status(lt::torrent_handle::query_pieces);
+  const lt::torrent_status status =
+      entry.torrent->handle().status(lt::torrent_handle::query_pieces);
   std::vector<bool> have(static_cast<std::size_t>(status.pieces.size()), false);
-  for (int p = 0; p < status.pieces.size(); ++p) have[static_cast<std::size_t>(p)] = status.pieces[lt::piece_index_t(p)];
+  for (int p = 0; p < status.pieces.size(); ++p)
+    have[static_cast<std::size_t>(p)] = status.pieces[lt::piece_index_t(p)];
   entry.torrent->setChecked(have);
   reschedule(entry);
 }
@@ -505,7 +525,8 @@ void Session::finishOp(PendingOp& op, std::optional<EngineError> error, Deferred
   op.finished = true;
   if (error && op.stream) releaseLocked(op.stream, deferred);
   if (op.kind == PendingOp::Kind::ListFiles) {
-    if (op.filesDone) deferred.push_back([done = std::move(op.filesDone), error] { done({}, error); });
+    if (op.filesDone)
+      deferred.push_back([done = std::move(op.filesDone), error] { done({}, error); });
   } else if (op.prepareDone) {
     deferred.push_back([done = std::move(op.prepareDone), error] { done({}, error); });
   }
@@ -518,7 +539,8 @@ bool Session::advance(PendingOp& op, Deferred& deferred) {
   const auto now = Clock::now();
   if (!info) {
     if (now >= op.metadataDeadline) {
-      throw EngineError(ErrorCode::MetadataTimeout, "no metadata from the swarm before the timeout");
+      throw EngineError(ErrorCode::MetadataTimeout,
+                        "no metadata from the swarm before the timeout");
     }
     if (op.progress && op.lastStatus != "metadata") {
       op.lastStatus = "metadata";
@@ -534,7 +556,8 @@ bool Session::advance(PendingOp& op, Deferred& deferred) {
       const std::string name = storage.file_path(i);
       files.push_back({static_cast<int>(i), name, mimeForName(name), storage.file_size(i)});
     }
-    deferred.push_back([done = std::move(op.filesDone), files = std::move(files)] { done(files, std::nullopt); });
+    deferred.push_back(
+        [done = std::move(op.filesDone), files = std::move(files)] { done(files, std::nullopt); });
     return true;
   }
   return advancePrepare(op, deferred);
@@ -542,9 +565,14 @@ bool Session::advance(PendingOp& op, Deferred& deferred) {
 
 void Session::cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred) {
   for (auto& [id, other] : ops_) {
-    if (id == op.id || other->finished || other->kind != PendingOp::Kind::Prepare || !other->request.main) continue;
+    if (id == op.id || other->finished || other->kind != PendingOp::Kind::Prepare ||
+        !other->request.main)
+      continue;
     if (other->torrentKey != op.torrentKey) continue;
-    finishOp(*other, EngineError(ErrorCode::Cancelled, "superseded by a newer main prepare on this torrent"), deferred);
+    finishOp(
+        *other,
+        EngineError(ErrorCode::Cancelled, "superseded by a newer main prepare on this torrent"),
+        deferred);
   }
 }
 
@@ -558,23 +586,27 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
       op.lastStatus = "checking";
       deferred.push_back([progress = op.progress] { progress(0.0, "checking files"); });
     }
-    if (now >= op.bufferDeadline) throw EngineError(ErrorCode::BufferTimeout, "file check did not finish");
+    if (now >= op.bufferDeadline)
+      throw EngineError(ErrorCode::BufferTimeout, "file check did not finish");
     return false;
   }
   if (!op.stream) {
     const lt::file_storage& storage = info->files();
     const int index = op.request.fileIndex;
     if (index >= storage.num_files()) {
-      throw EngineError(ErrorCode::InvalidFile, "file index " + std::to_string(index) + " out of range (torrent has " +
-                                                    std::to_string(storage.num_files()) + " files)");
+      throw EngineError(ErrorCode::InvalidFile,
+                        "file index " + std::to_string(index) + " out of range (torrent has " +
+                            std::to_string(storage.num_files()) + " files)");
     }
     const std::string name = storage.file_path(lt::file_index_t(index));
     if (storage.pad_file_at(lt::file_index_t(index)) || !isAudioMime(mimeForName(name))) {
-      throw EngineError(ErrorCode::InvalidFile, "file " + std::to_string(index) + " is not audio: " + name);
+      throw EngineError(ErrorCode::InvalidFile,
+                        "file " + std::to_string(index) + " is not audio: " + name);
     }
     if (op.request.main) cancelOtherMainPrepares(op, deferred);
-    op.stream = std::make_shared<Stream>(newStreamToken(), torrent, index, op.request.main,
-                                         [this](const std::shared_ptr<Torrent>& t) { requestReschedule(t); });
+    op.stream = std::make_shared<Stream>(
+        newStreamToken(), torrent, index, op.request.main,
+        [this](const std::shared_ptr<Torrent>& t) { requestReschedule(t); });
     op.stream->setPosition(0);
     streams_[op.stream->token()] = op.stream;
     op.bufferStart = now;
@@ -583,7 +615,8 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     reschedule(entry);
   }
   const Stream& stream = *op.stream;
-  const std::int64_t buffered = torrent->contiguousFrom(stream.fileOffset(), stream.fileOffset() + stream.size());
+  const std::int64_t buffered =
+      torrent->contiguousFrom(stream.fileOffset(), stream.fileOffset() + stream.size());
   if (buffered > op.lastBuffered) {
     op.lastBuffered = buffered;
     op.bufferDeadline = now + config_.bufferTimeout;
@@ -592,7 +625,8 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     // libtorrent's payload rate, not bytes over elapsed time: the elapsed time includes
     // connecting and unchoking, which says nothing about the rate playback will see.
     const double measured = static_cast<double>(torrent->status().downloadRate);
-    const double seconds = std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
+    const double seconds =
+        std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
     const double rate = measured > 0 ? measured : static_cast<double>(buffered) / seconds;
     const double bitrate = typicalBytesPerSecond(stream.mimeType());
     op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
@@ -608,16 +642,20 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     result.prebufferBytes = target;
     auto done = std::move(op.prepareDone);
     if (op.progress) deferred.push_back([progress = op.progress] { progress(1.0, "ready"); });
-    deferred.push_back([done = std::move(done), result = std::move(result)] { done(result, std::nullopt); });
+    deferred.push_back(
+        [done = std::move(done), result = std::move(result)] { done(result, std::nullopt); });
     return true;
   }
-  const int percent = static_cast<int>(100.0 * static_cast<double>(buffered) / static_cast<double>(target));
+  const int percent =
+      static_cast<int>(100.0 * static_cast<double>(buffered) / static_cast<double>(target));
   if (op.progress && percent != op.lastPercent) {
     op.lastPercent = percent;
     op.lastStatus = "buffering";
-    deferred.push_back([progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
+    deferred.push_back(
+        [progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
   }
-  if (now >= op.bufferDeadline) throw EngineError(ErrorCode::BufferTimeout, "no data arrived before the timeout");
+  if (now >= op.bufferDeadline)
+    throw EngineError(ErrorCode::BufferTimeout, "no data arrived before the timeout");
   return false;
 }
 
@@ -651,9 +689,11 @@ void Session::reschedule(TorrentEntry& entry) {
   for (const auto& [token, stream] : streams_) {
     if (stream->torrent().get() != &torrent) continue;
     streams.push_back(stream);
-    wants.push_back({stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()), stream->main()});
+    wants.push_back({stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()),
+                     stream->main()});
   }
-  const SchedulePlan plan = planSchedule(wants, info->num_pieces(), [&](int p) { return torrent.hasPiece(p); });
+  const SchedulePlan plan =
+      planSchedule(wants, info->num_pieces(), [&](int p) { return torrent.hasPiece(p); });
   const lt::torrent_handle handle = torrent.handle();
   if (plan.priorities != entry.priorities) {
     std::vector<lt::download_priority_t> priorities(plan.priorities.size());
@@ -677,10 +717,12 @@ void Session::reschedule(TorrentEntry& entry) {
     }
   }
   for (int piece : entry.deadlinePieces) {
-    if (!next.count(piece) && !torrent.hasPiece(piece)) handle.reset_piece_deadline(lt::piece_index_t(piece));
+    if (!next.count(piece) && !torrent.hasPiece(piece))
+      handle.reset_piece_deadline(lt::piece_index_t(piece));
   }
   entry.deadlinePieces = std::move(next);
-  for (std::size_t i = 0; i < streams.size(); ++i) streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
+  for (std::size_t i = 0; i < streams.size(); ++i)
+    streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
 }
 
 }  // namespace vozduxan

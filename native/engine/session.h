@@ -4,12 +4,11 @@
 // results arrive through the callbacks, on the engine thread.
 #pragma once
 
-#include <libtorrent/session.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <libtorrent/session.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,8 +46,10 @@ class Session : public StreamDirectory {
 
   /// Both throw EngineError(BadInput) at once for malformed input; everything later
   /// arrives through `done`, exactly once.
-  void listFiles(std::uint64_t opId, const TorrentInput& input, std::chrono::milliseconds timeout, FilesDone done);
-  void prepare(std::uint64_t opId, const PrepareRequest& request, Progress progress, PrepareDone done);
+  void listFiles(std::uint64_t opId, const TorrentInput& input, std::chrono::milliseconds timeout,
+                 FilesDone done);
+  void prepare(std::uint64_t opId, const PrepareRequest& request, Progress progress,
+               PrepareDone done);
   /// Ends a pending operation with Cancelled and releases what it started.
   void cancel(std::uint64_t opId);
 

@@ -15,9 +15,11 @@ constexpr lt::alert_category_t kRequiredAlerts =
 
 void applySetting(lt::settings_pack& pack, const std::string& name, const SettingValue& value) {
   const int index = lt::setting_by_name(name);
-  if (index < 0) throw EngineError(ErrorCode::BadInput, "unknown libtorrent setting '" + name + "'");
+  if (index < 0)
+    throw EngineError(ErrorCode::BadInput, "unknown libtorrent setting '" + name + "'");
   const auto wrongType = [&](const char* expected) {
-    return EngineError(ErrorCode::BadInput, "libtorrent setting '" + name + "' takes a " + expected);
+    return EngineError(ErrorCode::BadInput,
+                       "libtorrent setting '" + name + "' takes a " + expected);
   };
   switch (index & lt::settings_pack::type_mask) {
     case lt::settings_pack::string_type_base:
@@ -53,7 +55,8 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
   for (const auto& [name, value] : config.settings) applySetting(pack, name, value);
   pack.set_int(lt::settings_pack::alert_mask,
-               pack.get_int(lt::settings_pack::alert_mask) | static_cast<int>(static_cast<std::uint32_t>(kRequiredAlerts)));
+               pack.get_int(lt::settings_pack::alert_mask) |
+                   static_cast<int>(static_cast<std::uint32_t>(kRequiredAlerts)));
   return pack;
 }
 

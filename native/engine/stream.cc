@@ -25,7 +25,8 @@ Stream::Stream(std::string token, std::shared_ptr<Torrent> torrent, int fileInde
 }
 
 int Stream::pieceAt(std::int64_t fileByte) const {
-  const std::int64_t clamped = std::clamp<std::int64_t>(fileByte, 0, std::max<std::int64_t>(size_ - 1, 0));
+  const std::int64_t clamped =
+      std::clamp<std::int64_t>(fileByte, 0, std::max<std::int64_t>(size_ - 1, 0));
   return static_cast<int>((fileOffset_ + clamped) / torrent_->info()->piece_length());
 }
 
@@ -68,7 +69,8 @@ ReadStatus Stream::read(std::int64_t offset, char* buffer, std::size_t len, std:
                         std::function<void()> resume) {
   got = 0;
   if (released_.load()) return ReadStatus::Failed;
-  len = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(len), size_ - offset));
+  len = static_cast<std::size_t>(
+      std::min<std::int64_t>(static_cast<std::int64_t>(len), size_ - offset));
   int missing = -1;
   const ReadStatus status = torrent_->read(fileOffset_ + offset, buffer, len, got, missing);
   if (status == ReadStatus::NotYet) {

@@ -6,7 +6,9 @@
 namespace vozduxan {
 
 Torrent::Torrent(std::string key, std::string savePath)
-    : key_(std::move(key)), savePath_(std::move(savePath)), lastUsed_(std::chrono::steady_clock::now()) {}
+    : key_(std::move(key)),
+      savePath_(std::move(savePath)),
+      lastUsed_(std::chrono::steady_clock::now()) {}
 
 void Torrent::attach(lt::torrent_handle handle) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -68,7 +70,8 @@ std::vector<Torrent::Waiter> Torrent::takeAllWaiters() {
 
 bool Torrent::hasPiece(int piece) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return piece >= 0 && static_cast<std::size_t>(piece) < have_.size() && have_[static_cast<std::size_t>(piece)];
+  return piece >= 0 && static_cast<std::size_t>(piece) < have_.size() &&
+         have_[static_cast<std::size_t>(piece)];
 }
 
 int Torrent::countPieces(int first, int last) const {
@@ -106,7 +109,8 @@ void Torrent::waitPiece(int piece, Waiter waiter) {
   waiter();
 }
 
-ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got, int& missing) {
+ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                         int& missing) {
   got = 0;
   std::unique_lock<std::mutex> lock(mu_);
   if (!info_ || !reader_) return ReadStatus::Failed;
@@ -135,7 +139,8 @@ ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std
     end = static_cast<std::int64_t>(p + 1) * pieceLength;
     if (end - offset >= static_cast<std::int64_t>(len)) break;
   }
-  const auto want = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(len), end - offset));
+  const auto want = static_cast<std::size_t>(
+      std::min<std::int64_t>(static_cast<std::int64_t>(len), end - offset));
   lock.unlock();
   got = reader.readRaw(offset, buffer, want);
   return got == want ? ReadStatus::Ready : ReadStatus::Failed;

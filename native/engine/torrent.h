@@ -3,12 +3,11 @@
 // (writes) and the HTTP thread (reads); its own mutex guards it.
 #pragma once
 
-#include <libtorrent/torrent_handle.hpp>
-#include <libtorrent/torrent_info.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,10 +20,10 @@
 namespace vozduxan {
 
 enum class ReadStatus {
-  Ready,    // bytes were read
-  NotYet,   // the piece has not arrived: wait for it
-  Retry,    // the piece arrived but its bytes are not on disk yet: try again shortly
-  Failed,   // the files are gone or unreadable
+  Ready,   // bytes were read
+  NotYet,  // the piece has not arrived: wait for it
+  Retry,   // the piece arrived but its bytes are not on disk yet: try again shortly
+  Failed,  // the files are gone or unreadable
 };
 
 struct TorrentStatusSnapshot {
@@ -66,7 +65,8 @@ class Torrent {
 
   /// Reads verified bytes at a torrent-relative offset, at most to the end of its piece
   /// run. `missing` names the piece to wait for on NotYet.
-  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got, int& missing);
+  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                  int& missing);
 
   void setStatus(const TorrentStatusSnapshot& status);
   TorrentStatusSnapshot status() const;

@@ -4,7 +4,6 @@
 #include <libtorrent/hex.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/torrent_info.hpp>
-
 #include <memory>
 
 #include "engine/errors.h"
@@ -66,9 +65,7 @@ lt::tcp::endpoint parsePeer(const std::string& peer) {
   return {address, static_cast<std::uint16_t>(port)};
 }
 
-std::string torrentKey(const lt::info_hash_t& hashes) {
-  return lt::aux::to_hex(hashes.get_best());
-}
+std::string torrentKey(const lt::info_hash_t& hashes) { return lt::aux::to_hex(hashes.get_best()); }
 
 lt::add_torrent_params parseTorrentInput(const TorrentInput& input) {
   if (input.magnet.empty() && input.torrent.empty()) {

@@ -10,7 +10,9 @@ const { LOOPBACK_SETTINGS, Session } = require('../../dist/index.js');
 async function run() {
   const storagePath = mkdtempSync(join(tmpdir(), 'vz-worker-'));
   const session = await Session.create({ storagePath, settings: { ...LOOPBACK_SETTINGS } });
-  const files = await session.listFiles({ torrent: new Uint8Array(readFileSync(workerData.torrentPath)) });
+  const files = await session.listFiles({
+    torrent: new Uint8Array(readFileSync(workerData.torrentPath)),
+  });
   if (workerData.mode === 'close') await session.close();
   if (workerData.mode === 'pending') {
     const magnet = `magnet:?xt=urn:btih:${'7'.repeat(40)}&x.pe=127.0.0.1:9`;

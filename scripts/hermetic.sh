@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs "$@" in fresh network and PID namespaces: only loopback exists (nothing can reach, or be
+# reached from, the outside), and when the command ends the kernel kills every process it left
+# behind (seeders, trackers, browsers), even after a crash.
+set -euo pipefail
+
+if [[ ${VOZDUXAN_HERMETIC:-} == 1 ]]; then
+  exec "$@"
+fi
+
+userns=()
+if [[ $(id -u) -ne 0 ]]; then
+  userns=(-r) # unprivileged: a user namespace (mapped to root) makes the others possible
+fi
+
+# bash stays PID 1 of the namespace instead of exec'ing the command: as PID 1 the command would
+# ignore SIGINT/SIGTERM it has no handler for, and would not reap orphaned grandchildren.
+# --kill-child: if unshare itself is killed, SIGKILL the namespace's PID 1, which ends them all.
+exec unshare "${userns[@]}" --net --pid --fork --mount-proc --kill-child \
+  env VOZDUXAN_HERMETIC=1 bash -c 'ip link set lo up && { "$@"; exit $?; }' bash "$@"
