@@ -58,6 +58,10 @@ void Stream::markReleased() {
 std::uint64_t Stream::beginResponse(std::int64_t offset) {
   const std::uint64_t generation = generation_.fetch_add(1) + 1;
   setPosition(offset);
+  // Responses parked on a piece only look at their generation when woken; the piece
+  // they wait for may never come now that the window moved. Wake them so the stale
+  // ones end (the others simply wait again).
+  for (auto& waiter : torrent_->takeAllWaiters()) waiter();
   return generation;
 }
 
