@@ -239,3 +239,48 @@ test('fileIndex out of range or not audio rejects with INVALID_FILE', async (t) 
     'METADATA_TIMEOUT',
   );
 });
+
+test('five streams at once over two torrents, each byte-exact', async (t) => {
+  const { album, single } = await sharedFixtures();
+  const albumSwarm = await startSwarm(album, { seeders: ['aria2', 'libtorrent'] });
+  const singleSwarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  t.teardown(async () => {
+    await albumSwarm.stop();
+    await singleSwarm.stop();
+  });
+  const session = await openSession(t);
+  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const wanted = [
+    ...audio.map((index) => ({ fixture: album, peers: albumSwarm.peers, index, main: false })),
+    { fixture: single, peers: singleSwarm.peers, index: 0, main: true },
+  ];
+  t.true(wanted.length >= 5);
+  const streams = await Promise.all(
+    wanted.map((w) =>
+      session.prepare({
+        torrent: new Uint8Array(w.fixture.torrent),
+        peers: w.peers,
+        fileIndex: w.index,
+        main: w.main,
+      }),
+    ),
+  );
+  const bodies = await Promise.all(streams.map((s) => httpGet(s.url)));
+  for (const [i, w] of wanted.entries())
+    t.is(sha256(bodies[i].body), w.fixture.files[w.index].sha256);
+});
+
+test('a swarm that never sends data rejects with BUFFER_TIMEOUT', async (t) => {
+  const { single } = await sharedFixtures();
+  const session = await openSession(t, { bufferTimeoutMs: 500 });
+  // Metadata from the bytes, but the only peer is a closed port.
+  await rejectsWithCode(
+    t,
+    session.prepare({
+      torrent: new Uint8Array(single.torrent),
+      peers: ['127.0.0.1:9'],
+      fileIndex: 0,
+    }),
+    'BUFFER_TIMEOUT',
+  );
+});
