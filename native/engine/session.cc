@@ -275,27 +275,23 @@ std::optional<StreamStats> Session::stats(const std::string& token) const {
 // ---- eviction -------------------------------------------------------------------
 
 EvictResult Session::evict() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
   const auto ttl =
       std::chrono::seconds(config_.cacheTtlSecs ? config_.cacheTtlSecs : kDefaultTtlSecs);
   const std::uint64_t maxBytes = config_.cacheMaxBytes ? config_.cacheMaxBytes : kDefaultCacheBytes;
   const auto systemNow = std::chrono::system_clock::now();
   const auto steadyNow = Clock::now();
-
-  std::set<std::string> busy;
-  for (const auto& [token, stream] : streams_) busy.insert(stream->torrent()->key());
-  for (const auto& [id, op] : ops_) busy.insert(op->torrentKey);
-  for (const auto& [key, entry] : torrents_) {
-    // A response still holding the torrent (through its stream) keeps it.
-    if (entry->torrent.use_count() > 1) busy.insert(key);
+  std::map<std::string, Clock::time_point> lastUsed;  // torrents in the session
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
+    for (const auto& [key, entry] : torrents_) lastUsed[key] = entry->torrent->lastUsed();
   }
-
+  // Walking the cache is disk I/O: done without the lock, so streams keep flowing.
   std::vector<CachedTorrent> cached = cache_.list();
   for (auto& item : cached) {
-    if (auto entry = torrents_.find(item.key); entry != torrents_.end()) {
+    if (auto used = lastUsed.find(item.key); used != lastUsed.end()) {
       item.lastUsed = systemNow - std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                      steadyNow - entry->second->torrent->lastUsed());
+                                      steadyNow - used->second);
     }
   }
   std::sort(cached.begin(), cached.end(),
@@ -304,17 +300,28 @@ EvictResult Session::evict() {
   EvictResult result;
   std::uint64_t total = 0;
   for (const auto& item : cached) total += item.bytes;
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto busy = [&](const std::string& key) {
+    for (const auto& [token, stream] : streams_) {
+      if (stream->torrent()->key() == key) return true;
+    }
+    for (const auto& [id, op] : ops_) {
+      if (op->torrentKey == key) return true;
+    }
+    // A response still holding the torrent (through its stream) keeps it too.
+    auto entry = torrents_.find(key);
+    return entry != torrents_.end() && entry->second->torrent.use_count() > 1;
+  };
   for (const auto& item : cached) {
-    if (busy.count(item.key)) continue;
     const bool expired = systemNow - item.lastUsed >= ttl;
-    if (!expired && total <= maxBytes) continue;
+    if ((!expired && total <= maxBytes) || busy(item.key)) continue;
     if (auto entry = torrents_.find(item.key); entry != torrents_.end()) {
       lt_->remove_torrent(entry->second->torrent->handle());
       torrents_.erase(entry);
     }
-    const std::uint64_t freed = cache_.remove(item.key);
+    // Under the lock, so a prepare cannot re-add this torrent while its files go.
+    result.freedBytes += cache_.remove(item.key);
     total -= std::min(total, item.bytes);
-    result.freedBytes += freed;
     ++result.removedTorrents;
   }
   result.cacheBytes = total;
