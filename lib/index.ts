@@ -6,6 +6,23 @@ export { type ErrorCode, VozduxanError } from './errors';
 
 import { loadBinding } from './native';
 
+export { Player } from './player';
+export type {
+  PlayerErrorEvent,
+  PlayerEvents,
+  PlayerListFilesOptions,
+  PlayerOperation,
+  PlayerProgressEvent,
+  PlayerReleasedEvent,
+  PlayerReleaseReason,
+  PlayerSlot,
+  PlayerSlotState,
+  PlayerSlots,
+  PlayerStream,
+  PrefetchNextTrackOptions,
+  PrepareStreamOptions,
+  TorrentFileInput,
+} from './player-types';
 export { LOOPBACK_SETTINGS, Session } from './session';
 export type {
   EvictResult,

@@ -1,0 +1,443 @@
+import { EventEmitter } from 'node:events';
+import { torrentBytes } from './base64';
+import { toVozduxanError, VozduxanError } from './errors';
+import type {
+  PlayerEvents,
+  PlayerListFilesOptions,
+  PlayerOperation,
+  PlayerReleaseReason,
+  PlayerSlot,
+  PlayerSlotState,
+  PlayerSlots,
+  PlayerStream,
+  PrefetchNextTrackOptions,
+  PrepareStreamOptions,
+  TorrentFileInput,
+} from './player-types';
+import type { Session } from './session';
+import type { FileEntry, StreamInfo, StreamStats } from './types';
+
+/** `session.evict()` runs on every EVICT_EVERY-th counted release. */
+const EVICT_EVERY = 10;
+const SLOTS: readonly PlayerSlot[] = ['current', 'prefetch', 'warm'];
+
+interface Parked extends PlayerSlotState {
+  /** Info hash (or magnet) plus file index: what "the same track" means. */
+  key: string;
+}
+
+interface InFlight {
+  version: number;
+  controller: AbortController;
+  key: string;
+  /** The public promise, so a repeated prefetch of the same track joins it. */
+  promise?: Promise<PlayerStream>;
+}
+
+interface Track {
+  magnet: string;
+  fileIdx: number;
+  key: string;
+  torrent: Uint8Array | undefined;
+  peers: string[] | undefined;
+}
+
+/**
+ * The layer between an audio player and a {@link Session}: the seeds' commands, with three
+ * token buckets (current, prefetch +1, warm +2), a version guard, cancellation, rotation and
+ * every-tenth-release eviction.
+ *
+ * No lock is held across a native call: slot changes are synchronous steps between awaits,
+ * and releases of tokens a slot no longer holds run in the background (see {@link idle}),
+ * so a slow release never holds up another call.
+ *
+ * Advancing to a track already parked in the prefetch or warm slot (same info hash and
+ * file index) prepares it again as main playback rather than adopting the parked token: the
+ * parked stream was prepared as a prefetch, which the engine schedules at low priority.
+ * Its data is local, so the new prepare resolves at once (the first verified piece is
+ * enough on a link that fast); the parked token is then released ('consumed').
+ *
+ * The player never closes its session: {@link dispose} releases the player's streams and
+ * purges the cache, and the player stays usable; close the session yourself.
+ */
+export class Player extends EventEmitter<PlayerEvents> {
+  readonly #session: Session;
+  readonly #slots: Record<PlayerSlot, Parked | undefined> = {
+    current: undefined,
+    prefetch: undefined,
+    warm: undefined,
+  };
+  readonly #versions: Record<PlayerSlot, number> = { current: 0, prefetch: 0, warm: 0 };
+  readonly #inFlight: Record<PlayerSlot, InFlight | undefined> = {
+    current: undefined,
+    prefetch: undefined,
+    warm: undefined,
+  };
+  readonly #background = new Set<Promise<void>>();
+  #releases = 0;
+
+  /** @param session the session to stream from; the player does not own or close it. */
+  constructor(session: Session) {
+    super();
+    if (typeof session?.prepare !== 'function') {
+      throw new VozduxanError('BAD_INPUT', 'Player needs a Session');
+    }
+    this.#session = session;
+  }
+
+  /**
+   * Prepares a track as the current stream and resolves with its URL once the prebuffer is
+   * verified. Each call supersedes the previous one: the older call's native wait is aborted
+   * at once, and a result that still arrives for it is released and its call rejects with
+   * CANCELLED, never touching the current slot. On success the previous current token is
+   * released after the new stream is ready, in the background ('rotated').
+   * Rejects with BAD_INPUT (bad magnet, peers or base64), INVALID_FILE, METADATA_TIMEOUT,
+   * BUFFER_TIMEOUT, STORAGE_ERROR, CANCELLED, CLOSED or INTERNAL.
+   */
+  async prepareStream(options: PrepareStreamOptions): Promise<PlayerStream> {
+    try {
+      const track = readTrack(options, options?.magnet, options?.fileIdx, options?.torrentFile);
+      return await this.#prepareInto('current', track);
+    } catch (error) {
+      throw this.#fail('prepareStream', error);
+    }
+  }
+
+  /**
+   * Ends the in-flight {@link prepareStream}: it rejects with CANCELLED, its native wait is
+   * aborted, and whatever it started is released. Unlike the seeds' flag, a cancel with
+   * nothing in flight does nothing (it does not poison the next call).
+   * @returns whether a call was in flight.
+   */
+  cancelPrepare(): boolean {
+    return this.#cancelSlot('current');
+  }
+
+  /**
+   * Warms the next track without disturbing the current one: `warmOnly: false` parks it in
+   * the prefetch slot (+1), `true` in the warm slot (+2). Each call replaces only its own
+   * slot: the slot's older in-flight call is superseded (CANCELLED), and its old token is
+   * released once the new stream is ready ('replaced'). Asking again for the track a slot
+   * already holds or is preparing returns that stream or call.
+   * Rejects with the codes of {@link prepareStream}.
+   */
+  prefetchNextTrack(options: PrefetchNextTrackOptions): Promise<PlayerStream> {
+    let track: Track;
+    let slot: PlayerSlot;
+    try {
+      slot = options?.warmOnly ? 'warm' : 'prefetch';
+      track = readTrack(
+        options,
+        options?.nextMagnet,
+        options?.nextFileIdx,
+        options?.nextTorrentFile,
+        'nextTorrentFile',
+      );
+    } catch (error) {
+      return Promise.reject(this.#fail('prefetchNextTrack', error));
+    }
+    const parked = this.#slots[slot];
+    if (parked?.key === track.key) return Promise.resolve(streamOf(parked));
+    const pending = this.#inFlight[slot];
+    if (pending?.key === track.key && pending.promise) return pending.promise;
+    const promise = this.#prepareInto(slot, track).catch((error: unknown) => {
+      throw this.#fail('prefetchNextTrack', error);
+    });
+    const started = this.#inFlight[slot];
+    if (started) started.promise = promise;
+    return promise;
+  }
+
+  /**
+   * Releases a stream and clears whichever slot held it (before the native call, so nothing
+   * can release it twice). Counts toward eviction: every 10th counted release (this one,
+   * rotations, replacements and discarded results alike) also awaits `session.evict()`.
+   * Resolves false when the engine no longer knew the token. Rejects with CLOSED or INTERNAL.
+   */
+  async releaseStream(token: string): Promise<boolean> {
+    try {
+      if (typeof token !== 'string') throw new VozduxanError('BAD_INPUT', 'token must be a string');
+      const slot = SLOTS.find((s) => this.#slots[s]?.token === token);
+      if (slot) this.#slots[slot] = undefined;
+      return await this.#release(token, slot, 'request', true);
+    } catch (error) {
+      throw this.#fail('releaseStream', error);
+    }
+  }
+
+  /**
+   * Releases everything the player holds, as the seeds' cache purge: supersedes in-flight
+   * prepares and prefetches, takes all three tokens out of their slots first, then releases
+   * them, waits for background releases, and calls `session.evict()` unconditionally. These
+   * releases do not count toward the every-10th eviction. The player stays usable.
+   * Rejects with the first failure (CLOSED or INTERNAL) after trying every step.
+   */
+  async dispose(): Promise<void> {
+    for (const slot of SLOTS) this.#cancelSlot(slot);
+    const taken = SLOTS.flatMap((slot) => {
+      const parked = this.#slots[slot];
+      this.#slots[slot] = undefined;
+      return parked ? [parked] : [];
+    });
+    const results = await Promise.allSettled(
+      taken.map((parked) => this.#release(parked.token, parked.slot, 'dispose', false)),
+    );
+    await this.idle();
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    try {
+      await this.#session.evict();
+    } catch (error) {
+      failures.push(error);
+    }
+    if (failures.length > 0) throw this.#fail('dispose', failures[0]);
+  }
+
+  /**
+   * Moves a stream's deadline window to the playback position; call it on every
+   * `timeupdate` and seek with `currentTime × bytes per second`. Non-blocking.
+   * @returns false when the token is unknown or released.
+   * @throws VozduxanError BAD_INPUT for a negative or non-finite offset, CLOSED.
+   */
+  notifyPosition(token: string, byteOffset: number): boolean {
+    return this.#session.notifyPosition(token, byteOffset);
+  }
+
+  /**
+   * Live numbers for a stream's status popup (download rate, peers, buffered bytes...).
+   * @throws VozduxanError NOT_FOUND for unknown or released tokens, CLOSED.
+   */
+  streamStats(token: string): StreamStats {
+    return this.#session.stats(token);
+  }
+
+  /**
+   * Lists a torrent's files without starting playback. With a .torrent (bytes or base64)
+   * the answer is immediate. Rejects with BAD_INPUT, METADATA_TIMEOUT, CANCELLED or CLOSED.
+   */
+  async listFiles(
+    magnet: string,
+    torrentFile?: TorrentFileInput,
+    options: PlayerListFilesOptions = {},
+  ): Promise<FileEntry[]> {
+    try {
+      const torrent = torrentBytes(torrentFile);
+      return await this.#session.listFiles({
+        magnet: magnet === '' && torrent ? undefined : magnet,
+        torrent,
+        peers: options.peers,
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw this.#fail('listFiles', error);
+    }
+  }
+
+  /** A snapshot of the three slots (copies; changing them changes nothing). */
+  slots(): PlayerSlots {
+    const out: PlayerSlots = {};
+    for (const slot of SLOTS) {
+      const parked = this.#slots[slot];
+      if (parked) out[slot] = stateOf(parked);
+    }
+    return out;
+  }
+
+  /** Whether a {@link prepareStream} call is in flight. */
+  get preparing(): boolean {
+    return this.#inFlight.current !== undefined;
+  }
+
+  /**
+   * Resolves once every background release started so far (rotated, replaced, consumed and
+   * superseded tokens) has settled. Their failures were reported as `error` events, so this never rejects.
+   */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  async #prepareInto(slot: PlayerSlot, track: Track): Promise<PlayerStream> {
+    // Synchronous up to the first await: the version bump, the abort of the older call and
+    // the registration of this one happen before anything else can run.
+    const version = ++this.#versions[slot];
+    this.#inFlight[slot]?.controller.abort();
+    const controller = new AbortController();
+    const inFlight: InFlight = { version, controller, key: track.key };
+    this.#inFlight[slot] = inFlight;
+    const current = () => this.#versions[slot] === version;
+    let info: StreamInfo;
+    try {
+      info = await this.#session.prepare({
+        magnet: track.magnet === '' && track.torrent ? undefined : track.magnet,
+        torrent: track.torrent,
+        peers: track.peers,
+        fileIndex: track.fileIdx,
+        main: slot === 'current',
+        signal: controller.signal,
+        onProgress: (fraction, status) => {
+          if (!current()) return;
+          const percent = Math.round(fraction * 100);
+          this.emit('progress', {
+            slot,
+            magnet: track.magnet,
+            fileIdx: track.fileIdx,
+            percent,
+            status,
+          });
+        },
+      });
+    } catch (error) {
+      // A superseded call reports CANCELLED whatever the engine said: its outcome is moot.
+      throw current() ? error : cancelled(slot);
+    } finally {
+      if (this.#inFlight[slot] === inFlight) this.#inFlight[slot] = undefined;
+    }
+    if (!current()) {
+      // The version guard: a late result is released (before the call rejects) and never
+      // touches a slot.
+      await this.#track(
+        this.#release(info.token, undefined, 'superseded', true),
+        operationOf(slot),
+      );
+      throw cancelled(slot);
+    }
+    const parked: Parked = {
+      slot,
+      magnet: track.magnet,
+      fileIdx: track.fileIdx,
+      key: track.key,
+      url: info.url,
+      token: info.token,
+      fileSize: info.fileSize,
+      mimeType: info.mimeType,
+    };
+    const old = this.#slots[slot];
+    this.#slots[slot] = parked;
+    const consumed: Parked[] = [];
+    if (slot === 'current') {
+      for (const other of ['prefetch', 'warm'] as const) {
+        const held = this.#slots[other];
+        if (held?.key === track.key) {
+          this.#slots[other] = undefined;
+          consumed.push(held);
+        }
+      }
+    }
+    this.emit('ready', stateOf(parked));
+    // Rotation: the old token goes only now that the new stream is ready, and in the
+    // background, so neither this call nor any other waits for it.
+    const operation = operationOf(slot);
+    if (old && old.token !== parked.token) {
+      const reason = slot === 'current' ? 'rotated' : 'replaced';
+      void this.#track(this.#release(old.token, slot, reason, true), operation);
+    }
+    for (const held of consumed) {
+      void this.#track(this.#release(held.token, held.slot, 'consumed', true), operation);
+    }
+    return streamOf(parked);
+  }
+
+  #cancelSlot(slot: PlayerSlot): boolean {
+    const inFlight = this.#inFlight[slot];
+    if (!inFlight) return false;
+    this.#versions[slot] += 1;
+    this.#inFlight[slot] = undefined;
+    inFlight.controller.abort();
+    return true;
+  }
+
+  async #release(
+    token: string,
+    slot: PlayerSlot | undefined,
+    reason: PlayerReleaseReason,
+    counted: boolean,
+  ): Promise<boolean> {
+    const existed = await this.#session.release(token);
+    this.emit('released', { token, slot, reason, existed });
+    if (counted) {
+      this.#releases += 1;
+      if (this.#releases % EVICT_EVERY === 0) await this.#session.evict();
+    }
+    return existed;
+  }
+
+  /** Runs a release in the background set; its failure becomes an `error` event. */
+  #track(task: Promise<unknown>, operation: PlayerOperation): Promise<void> {
+    const settled: Promise<void> = task.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#fail(operation, error);
+      },
+    );
+    const tracked = settled.finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+    return tracked;
+  }
+
+  #fail(operation: PlayerOperation, error: unknown): VozduxanError {
+    const failure = toVozduxanError(error);
+    if (failure.code !== 'CANCELLED' && this.listenerCount('error') > 0) {
+      this.emit('error', { operation, error: failure });
+    }
+    return failure;
+  }
+}
+
+function cancelled(slot: PlayerSlot): VozduxanError {
+  return new VozduxanError('CANCELLED', `superseded by a newer call for the ${slot} slot`);
+}
+
+function operationOf(slot: PlayerSlot): PlayerOperation {
+  return slot === 'current' ? 'prepareStream' : 'prefetchNextTrack';
+}
+
+function readTrack(
+  options: { peers?: string[] } | null | undefined,
+  magnet: unknown,
+  fileIdx: unknown,
+  torrentFile: TorrentFileInput | undefined,
+  what = 'torrentFile',
+): Track {
+  if (typeof options !== 'object' || options === null) {
+    throw new VozduxanError('BAD_INPUT', 'expected an options object');
+  }
+  if (typeof magnet !== 'string') throw new VozduxanError('BAD_INPUT', 'magnet must be a string');
+  if (typeof fileIdx !== 'number')
+    throw new VozduxanError('INVALID_FILE', 'fileIdx must be a number');
+  const torrent = torrentBytes(torrentFile, what);
+  const key = `${infoHashOf(magnet) ?? magnet}#${fileIdx}`;
+  return { magnet, fileIdx, key, torrent, peers: options.peers };
+}
+
+function streamOf(parked: PlayerStream): PlayerStream {
+  return {
+    url: parked.url,
+    token: parked.token,
+    fileSize: parked.fileSize,
+    mimeType: parked.mimeType,
+  };
+}
+
+function stateOf(parked: Parked): PlayerSlotState {
+  const { key: _key, ...state } = parked;
+  return { ...state };
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** The v1 info hash of a magnet as 40 hex digits (hex or base32 `xt`), or undefined. */
+function infoHashOf(magnet: string): string | undefined {
+  const match = /[?&]xt=urn:btih:([0-9a-z]+)/i.exec(magnet);
+  const hash = match?.[1]?.toLowerCase();
+  if (!hash) return undefined;
+  if (/^[0-9a-f]{40}$/.test(hash)) return hash;
+  if (hash.length !== 32) return undefined;
+  let bits = '';
+  for (const char of hash) {
+    const value = BASE32.indexOf(char);
+    if (value < 0) return undefined;
+    bits += value.toString(2).padStart(5, '0');
+  }
+  return (bits.match(/.{4}/g) ?? [])
+    .map((nibble) => Number.parseInt(nibble, 2).toString(16))
+    .join('');
+}
