@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
 import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
 import { magnetFor, startSwarm } from './harness/index.ts';
@@ -17,6 +20,8 @@ test('a restart on the same storagePath serves from the cache with no swarm at a
   t.is(sha256((await httpGet(stream.url)).body), single.files[0].sha256);
   await first.close();
   await swarm.stop();
+  // Resume data lets the restart trust what is on disk instead of re-hashing it all.
+  t.true(existsSync(join(storagePath, '.vozduxan', `${single.infoHash}.resume`)));
 
   // No seeder runs now, and the magnet names a dead peer: only the cache can answer.
   const second = await Session.create({ storagePath, settings });
@@ -89,4 +94,29 @@ test('evict keeps the cache under cacheMaxBytes, oldest idle first', async (t) =
   t.is(result.removedTorrents, 1);
   t.true(result.cacheBytes > 1);
   t.is(sha256((await httpGet(b.url)).body), album.files[0].sha256);
+});
+
+test('a cache corrupted between runs is repaired from the swarm, never served wrong', async (t) => {
+  const { single } = await sharedFixtures();
+  const storagePath = tempDir();
+  const swarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  t.teardown(() => swarm.stop());
+  const first = await Session.create({ storagePath, settings });
+  const stream = await first.prepare({ magnet: swarm.magnet(), fileIndex: 0 });
+  t.is(sha256((await httpGet(stream.url)).body), single.files[0].sha256);
+  await first.close();
+
+  // Flip bytes in the middle of the cached file: the resume data still says "have".
+  const cached = join(storagePath, single.infoHash, single.files[0].path);
+  const handle = await open(cached, 'r+');
+  const middle = Math.floor(single.files[0].size / 2);
+  await handle.write(Buffer.from('corrupted!'), 0, 10, middle);
+  await handle.close();
+
+  const second = await Session.create({ storagePath, settings });
+  t.teardown(() => second.close());
+  const again = await second.prepare({ magnet: swarm.magnet(), fileIndex: 0 });
+  const response = await httpGet(again.url);
+  t.true(response.complete);
+  t.is(sha256(response.body), single.files[0].sha256);
 });

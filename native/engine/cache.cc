@@ -29,6 +29,18 @@ std::chrono::system_clock::time_point modified(const fs::path& path) {
   return std::chrono::system_clock::from_time_t(info.st_mtime);
 }
 
+/// Write then rename, so a crash never leaves a half-written file behind.
+void writeAtomically(const std::string& path, const std::vector<char>& bytes) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return;
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+}
+
 bool isTorrentKey(const std::string& name) {
   if (name.size() != 40 && name.size() != 64) return false;
   return name.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -68,6 +80,19 @@ std::string Cache::metaPath(const std::string& key) const {
   return (fs::path(root_) / kMetaDir / (key + ".torrent")).string();
 }
 
+std::string Cache::resumePath(const std::string& key) const {
+  return (fs::path(root_) / kMetaDir / (key + ".resume")).string();
+}
+
+std::vector<char> Cache::loadResume(const std::string& key) const {
+  std::ifstream in(resumePath(key), std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void Cache::saveResume(const std::string& key, const std::vector<char>& data) const {
+  writeAtomically(resumePath(key), data);
+}
+
 std::shared_ptr<lt::torrent_info> Cache::loadMetadata(const std::string& key) const {
   lt::error_code ec;
   auto info = std::make_shared<lt::torrent_info>(metaPath(key), ec);
@@ -79,15 +104,7 @@ void Cache::saveMetadata(const std::string& key, const lt::torrent_info& info) c
   std::vector<char> bytes;
   lt::create_torrent maker(info);
   lt::bencode(std::back_inserter(bytes), maker.generate());
-  const std::string path = metaPath(key);
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) return;
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
+  writeAtomically(metaPath(key), bytes);
 }
 
 void Cache::touch(const std::string& key) const {
@@ -126,6 +143,7 @@ std::uint64_t Cache::remove(const std::string& key) const {
   std::error_code ec;
   fs::remove_all(dataPath(key), ec);
   fs::remove(metaPath(key), ec);
+  fs::remove(resumePath(key), ec);
   return bytes;
 }
 

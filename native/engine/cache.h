@@ -27,6 +27,9 @@ class Cache {
   std::string dataPath(const std::string& key) const;
   std::shared_ptr<lt::torrent_info> loadMetadata(const std::string& key) const;
   void saveMetadata(const std::string& key, const lt::torrent_info& info) const;
+  /// libtorrent resume data (which pieces are on disk), so a restart skips re-hashing.
+  std::vector<char> loadResume(const std::string& key) const;
+  void saveResume(const std::string& key, const std::vector<char>& data) const;
   void touch(const std::string& key) const;
   /// Every torrent with data or metadata on disk.
   std::vector<CachedTorrent> list() const;
@@ -37,6 +40,7 @@ class Cache {
 
  private:
   std::string metaPath(const std::string& key) const;
+  std::string resumePath(const std::string& key) const;
   std::string root_;
 };
 

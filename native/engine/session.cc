@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/torrent_status.hpp>
+#include <libtorrent/write_resume_data.hpp>
+#include <utility>
 
 #include "engine/mime.h"
 #include "engine/pending_op.h"
@@ -52,6 +55,7 @@ std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, doubl
 struct Session::TorrentEntry {
   std::shared_ptr<Torrent> torrent;
   std::vector<lt::tcp::endpoint> pendingPeers;  // given before the handle arrived
+  std::set<lt::tcp::endpoint> knownPeers;       // every direct peer, for a re-add
   bool attached = false;
   bool metadataFromCache = false;
   std::vector<std::uint8_t> priorities;
@@ -110,6 +114,7 @@ Session::TorrentEntry& Session::entryFor(lt::add_torrent_params params) {
   if (found != torrents_.end()) {
     TorrentEntry& entry = *found->second;
     const lt::torrent_handle handle = entry.torrent->handle();
+    entry.knownPeers.insert(params.peers.begin(), params.peers.end());
     for (const auto& peer : params.peers) {
       if (entry.attached) {
         handle.connect_peer(peer);
@@ -124,22 +129,54 @@ Session::TorrentEntry& Session::entryFor(lt::add_torrent_params params) {
   }
   auto entry = std::make_unique<TorrentEntry>();
   entry->torrent = std::make_shared<Torrent>(key, cache_.dataPath(key));
+  entry->knownPeers.insert(params.peers.begin(), params.peers.end());
   if (!params.ti) {
     params.ti = cache_.loadMetadata(key);
     entry->metadataFromCache = params.ti != nullptr;
   }
+  addToLibtorrent(*entry, std::move(params), true);
+  TorrentEntry& ref = *entry;
+  torrents_.emplace(key, std::move(entry));
+  return ref;
+}
+
+void Session::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params,
+                              bool trustResume) {
   if (params.ti) {
+    // Pieces already on disk from an earlier run: trusted here (we still hash-check each
+    // piece before its first serve), so a restart skips re-hashing the whole cache.
+    const std::vector<char> resume =
+        trustResume ? cache_.loadResume(entry.torrent->key()) : std::vector<char>{};
+    lt::error_code ec;
+    if (!resume.empty()) {
+      lt::add_torrent_params saved = lt::read_resume_data(resume, ec);
+      if (!ec && saved.have_pieces.size() == params.ti->num_pieces())
+        params.have_pieces = std::move(saved.have_pieces);
+    }
     // Nothing downloads until a stream asks for pieces.
     params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
                                    lt::dont_download);
   }
-  params.save_path = entry->torrent->savePath();
+  params.save_path = entry.torrent->savePath();
   params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
                     lt::torrent_flags::duplicate_is_error);
   lt_->async_add_torrent(std::move(params));
-  TorrentEntry& ref = *entry;
-  torrents_.emplace(key, std::move(entry));
-  return ref;
+}
+
+void Session::repair(TorrentEntry& entry) {
+  // libtorrent has no call to forget one piece, and after force_recheck it does not dial
+  // seeds it dropped while complete. Re-adding the torrent without resume data gives a
+  // full check and fresh connections to every known peer.
+  log("cached data of " + entry.torrent->key() +
+      " failed its hash check: re-adding it to check and re-download");
+  lt_->remove_torrent(entry.torrent->handle());
+  entry.attached = false;
+  entry.priorities.clear();
+  entry.deadlinePieces.clear();
+  lt::add_torrent_params params;
+  params.ti = std::make_shared<lt::torrent_info>(*entry.torrent->info());
+  params.peers.assign(entry.knownPeers.begin(), entry.knownPeers.end());
+  addToLibtorrent(entry, std::move(params), false);
 }
 
 void Session::registerOp(std::unique_ptr<PendingOp> op) {
@@ -236,6 +273,7 @@ void Session::releaseLocked(const std::shared_ptr<Stream>& stream, Deferred& def
   for (auto& waiter : stream->torrent()->takeAllWaiters()) deferred.push_back(std::move(waiter));
   stream->torrent()->touch();
   cache_.touch(stream->torrent()->key());
+  stream->torrent()->handle().save_resume_data(lt::torrent_handle::only_if_modified);
   if (auto entry = torrents_.find(stream->torrent()->key()); entry != torrents_.end()) {
     reschedule(*entry->second);
   }
@@ -359,6 +397,7 @@ void Session::close() {
   loopWake_.notify_one();
   if (loop_.joinable()) loop_.join();
   lt_->set_alert_notify([] {});
+  saveAllResumeData();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [key, entry] : torrents_) entry->torrent->takeAllWaiters();
@@ -366,6 +405,36 @@ void Session::close() {
     torrents_.clear();
   }
   lt_.reset();
+}
+
+void Session::saveAllResumeData() {
+  // The engine thread is gone: pump the answers here, a bounded while.
+  int outstanding = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, entry] : torrents_) {
+      if (!entry->attached || !entry->torrent->info()) continue;
+      entry->torrent->handle().save_resume_data(lt::torrent_handle::only_if_modified);
+      ++outstanding;
+    }
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(3);
+  while (outstanding > 0 && Clock::now() < deadline) {
+    if (!lt_->wait_for_alert(std::chrono::milliseconds(100))) continue;
+    std::vector<lt::alert*> alerts;
+    lt_->pop_alerts(&alerts);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (lt::alert* alert : alerts) {
+      if (auto* saved = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
+        if (TorrentEntry* entry = findEntry(saved->handle)) {
+          cache_.saveResume(entry->torrent->key(), lt::write_resume_data_buf(saved->params));
+        }
+        --outstanding;
+      } else if (lt::alert_cast<lt::save_resume_data_failed_alert>(alert)) {
+        --outstanding;  // nothing changed since the last save, or the torrent has no data
+      }
+    }
+  }
 }
 
 // ---- the engine thread ----------------------------------------------------------
@@ -391,6 +460,9 @@ void Session::runLoop() {
         if (auto entry = torrents_.find(key); entry != torrents_.end()) reschedule(*entry->second);
       }
       advanceOps(deferred);
+      for (auto& [key, entry] : torrents_) {
+        if (entry->attached && entry->torrent->takeRecheckRequest()) repair(*entry);
+      }
       if (Clock::now() >= nextStatus) {
         lt_->post_torrent_updates();
         nextStatus = Clock::now() + kStatusInterval;
@@ -447,19 +519,24 @@ void Session::handleAlerts(Deferred& deferred) {
       if (TorrentEntry* entry = findEntry(metadata->handle))
         onMetadata(*entry, metadata->handle.torrent_file());
     } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
-      if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry);
+      if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry, deferred);
     } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
       const bool active = state->state == lt::torrent_status::downloading ||
                           state->state == lt::torrent_status::finished ||
                           state->state == lt::torrent_status::seeding;
       TorrentEntry* entry = findEntry(state->handle);
-      if (active && entry && entry->torrent->info() && !entry->torrent->ready()) onChecked(*entry);
+      if (active && entry && entry->torrent->info() && !entry->torrent->ready())
+        onChecked(*entry, deferred);
     } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(piece->handle)) {
         for (auto& waiter : entry->torrent->markPiece(static_cast<int>(piece->piece_index))) {
           deferred.push_back(std::move(waiter));
         }
         reschedule(*entry);
+      }
+    } else if (auto* resume = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
+      if (TorrentEntry* entry = findEntry(resume->handle)) {
+        cache_.saveResume(entry->torrent->key(), lt::write_resume_data_buf(resume->params));
       }
     } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
       for (const lt::torrent_status& status : updates->status) {
@@ -499,14 +576,19 @@ void Session::onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_
   reschedule(entry);
 }
 
-void Session::onChecked(TorrentEntry& entry) {
+void Session::onChecked(TorrentEntry& entry, Deferred& deferred) {
   if (!entry.torrent->info()) return;
   const lt::torrent_status status =
       entry.torrent->handle().status(lt::torrent_handle::query_pieces);
   std::vector<bool> have(static_cast<std::size_t>(status.pieces.size()), false);
-  for (int p = 0; p < status.pieces.size(); ++p)
+  for (int p = 0; p < status.pieces.size(); ++p) {
     have[static_cast<std::size_t>(p)] = status.pieces[lt::piece_index_t(p)];
-  entry.torrent->setChecked(have);
+  }
+  for (auto& waiter : entry.torrent->setChecked(have)) deferred.push_back(std::move(waiter));
+  // After a recheck, set every deadline and priority afresh.
+  entry.torrent->handle().clear_piece_deadlines();
+  entry.deadlinePieces.clear();
+  entry.priorities.clear();
   reschedule(entry);
 }
 

@@ -72,7 +72,7 @@ class Session : public StreamDirectory {
   void wake();
   void handleAlerts(Deferred& deferred);
   void onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info);
-  void onChecked(TorrentEntry& entry);
+  void onChecked(TorrentEntry& entry, Deferred& deferred);
   void advanceOps(Deferred& deferred);
   bool advance(PendingOp& op, Deferred& deferred);
   bool advancePrepare(PendingOp& op, Deferred& deferred);
@@ -83,9 +83,12 @@ class Session : public StreamDirectory {
   void releaseLocked(const std::shared_ptr<Stream>& stream, Deferred& deferred);
   void dropIfUnused(TorrentEntry& entry);
   TorrentEntry& entryFor(lt::add_torrent_params params);
+  void addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params, bool trustResume);
+  void repair(TorrentEntry& entry);
   TorrentEntry* findEntry(const lt::torrent_handle& handle);
   std::shared_ptr<Stream> findStreamLocked(const std::string& token) const;
   void registerOp(std::unique_ptr<PendingOp> op);
+  void saveAllResumeData();
 
   const SessionConfig config_;
   Cache cache_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace vozduxan {
 
@@ -34,12 +35,26 @@ std::shared_ptr<const lt::torrent_info> Torrent::info() const {
   return info_;
 }
 
-void Torrent::setChecked(const std::vector<bool>& have) {
+std::vector<Torrent::Waiter> Torrent::setChecked(const std::vector<bool>& have) {
   std::lock_guard<std::mutex> lock(mu_);
   checked_ = true;
+  std::vector<Waiter> ready;
   for (std::size_t i = 0; i < have.size() && i < have_.size(); ++i) {
-    if (have[i]) have_[i] = true;
+    have_[i] = have[i];
+    if (!have[i]) verified_[i] = false;
+    auto it = waiters_.find(static_cast<int>(i));
+    if (have[i] && it != waiters_.end()) {
+      for (auto& waiter : it->second) ready.push_back(std::move(waiter));
+      waiters_.erase(it);
+    }
   }
+  hashFailures_.clear();
+  return ready;
+}
+
+bool Torrent::takeRecheckRequest() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(recheckWanted_, false);
 }
 
 bool Torrent::ready() const {
@@ -125,7 +140,19 @@ ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std
   if (!verified_[static_cast<std::size_t>(piece)]) {
     lock.unlock();
     std::vector<char> whole;
-    if (!reader.readVerified(piece, whole)) return ReadStatus::Retry;
+    if (!reader.readVerified(piece, whole)) {
+      // Right after piece_finished the bytes may still be in libtorrent's store buffer:
+      // retry. If they never match, the file on disk is bad: forget the piece, have
+      // libtorrent recheck, and wait for it to arrive again.
+      constexpr int kFailuresBeforeRepair = 100;
+      lock.lock();
+      if (++hashFailures_[piece] < kFailuresBeforeRepair) return ReadStatus::Retry;
+      hashFailures_.erase(piece);
+      have_[static_cast<std::size_t>(piece)] = false;
+      recheckWanted_ = true;
+      missing = piece;
+      return ReadStatus::NotYet;
+    }
     const std::int64_t inPiece = offset - static_cast<std::int64_t>(piece) * pieceLength;
     got = std::min(len, whole.size() - static_cast<std::size_t>(inPiece));
     std::memcpy(buffer, whole.data() + inPiece, got);

@@ -49,7 +49,9 @@ class Torrent {
   /// Metadata and the pieces found on disk; the torrent is ready once both are known.
   void setMetadata(std::shared_ptr<const lt::torrent_info> info);
   std::shared_ptr<const lt::torrent_info> info() const;
-  void setChecked(const std::vector<bool>& have);
+  /// The pieces libtorrent has after a (re)check; replaces what was known before and
+  /// returns the waiters of pieces now here, to run outside any lock.
+  std::vector<Waiter> setChecked(const std::vector<bool>& have);
   bool ready() const;
 
   /// Marks a piece finished (hash passed); returns the waiters to run, outside any lock.
@@ -68,6 +70,10 @@ class Torrent {
   ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
                   int& missing);
 
+  /// True once after reads found a piece whose bytes on disk never match its hash
+  /// (a cache corrupted between runs): libtorrent must recheck and fetch it again.
+  bool takeRecheckRequest();
+
   void setStatus(const TorrentStatusSnapshot& status);
   TorrentStatusSnapshot status() const;
 
@@ -85,6 +91,8 @@ class Torrent {
   std::vector<bool> have_;
   std::vector<bool> verified_;
   std::map<int, std::vector<Waiter>> waiters_;
+  std::map<int, int> hashFailures_;
+  bool recheckWanted_ = false;
   TorrentStatusSnapshot status_;
   std::chrono::steady_clock::time_point lastUsed_;
 };
