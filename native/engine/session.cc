@@ -38,11 +38,12 @@ bool isConnectNoise(const std::string& message) {
 }
 
 /// Prebuffer from the measured rate against the file's bitrate: on a link that outruns
-/// playback the first verified piece is enough; on a slower one, hold what covers the
+/// playback (by 20%) the first verified piece is enough; on a slower one, hold what covers the
 /// shortfall over the whole file plus two seconds of audio, but never more than a few
 /// seconds of download, so a slow swarm delays the first sound only a little.
 std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
-  if (bytesPerSecondIn >= 1.5 * bitrate) return kMinPrebuffer;
+  // A link 20% faster than playback stays ahead of it: the first verified piece is enough.
+  if (bytesPerSecondIn >= 1.2 * bitrate) return kMinPrebuffer;
   const double shortfall =
       static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
   const double wanted =
