@@ -1,0 +1,136 @@
+import type { Cell, Consumer, JobKind, Source } from './jobs.ts';
+
+type Settings = Record<string, string | number | boolean>;
+
+export interface Config {
+  quick: boolean;
+  reps: number;
+  seed: number;
+  jobs: JobKind[];
+  /** Client names: floor, ours, ours:VARIANT, webtorrent, peerflix (nodefs is added for serving). */
+  clients: string[];
+  serveClients: string[];
+  pieces: number[];
+  rates: number[];
+  sources: Source[];
+  consumers: Consumer[];
+  playSecs: number;
+  mainSeconds: number;
+  serveBytes: number;
+  serveFullGets: number;
+  serveRanges: number;
+  oursSettings: Record<string, Settings>;
+  /** Idle time between a client's start-up and the add call, [min, max) ms. */
+  idleMs: [number, number];
+  outDir: string;
+}
+
+const MiB = 1 << 20;
+const KiB = 1 << 10;
+
+function list(name: string, fallback: string): string[] {
+  return (process.env[name] ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** '1M', '256K', '1048576' → bytes. */
+function bytes(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KM]?)$/i.exec(text);
+  if (!m) throw new Error(`not a size: ${text}`);
+  const unit = m[2]?.toUpperCase() === 'M' ? MiB : m[2]?.toUpperCase() === 'K' ? KiB : 1;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** '1000-2000' → [1000, 2000]; '0' → [0, 0]. */
+function range(text: string): [number, number] {
+  const [a = '0', b = a] = text.split('-');
+  const lo = Number(a);
+  const hi = Number(b);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo)
+    throw new Error(`not a range: ${text}`);
+  return [lo, hi];
+}
+
+function json(name: string): Record<string, unknown> {
+  const text = process.env[name];
+  if (!text) return {};
+  const v: unknown = JSON.parse(text);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${name} must be a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** Everything is set through BENCH_* environment variables (see bench/README.md). */
+export function readConfig(outDir: string): Config {
+  const quick = process.env.BENCH_QUICK === '1';
+  const variants = json('BENCH_VARIANTS') as Record<string, Settings>;
+  const oursSettings: Record<string, Settings> = { ours: json('BENCH_OURS_SETTINGS') as Settings };
+  for (const [name, settings] of Object.entries(variants)) oursSettings[`ours:${name}`] = settings;
+  const clients = list('BENCH_CLIENTS', 'floor,ours,webtorrent,peerflix');
+  for (const name of Object.keys(variants)) {
+    if (!clients.includes(`ours:${name}`)) clients.push(`ours:${name}`);
+  }
+  return {
+    quick,
+    reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 5)),
+    seed: Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31)),
+    jobs: list('BENCH_JOBS', 'serve,start,stall,cpu,next') as JobKind[],
+    clients,
+    serveClients: list('BENCH_SERVE_CLIENTS', 'ours,nodefs'),
+    pieces: list('BENCH_PIECES', quick ? '256' : '64,256,1024').map(Number),
+    rates: list('BENCH_RATES', quick ? '1M' : '1M,256K').map(bytes),
+    sources: list('BENCH_SOURCES', 'torrent,magnet') as Source[],
+    consumers: list('BENCH_CONSUMERS', 'mp3,flac') as Consumer[],
+    playSecs: Number(process.env.BENCH_PLAY_SECS ?? (quick ? 8 : 20)),
+    mainSeconds: 300,
+    serveBytes: bytes(process.env.BENCH_SERVE_SIZE ?? (quick ? '128M' : '256M')),
+    serveFullGets: quick ? 3 : 5,
+    serveRanges: quick ? 500 : 2000,
+    oursSettings,
+    idleMs: range(process.env.BENCH_IDLE_MS ?? '1000-2000'),
+    outDir,
+  };
+}
+
+/** Every cell of the matrix, per job. */
+export function cellsFor(config: Config, job: JobKind): Cell[] {
+  const cells: Cell[] = [];
+  const { pieces, rates, sources, consumers } = config;
+  switch (job) {
+    case 'serve':
+      cells.push({ job, pieceKiB: 1024, rate: 0, source: 'torrent' });
+      break;
+    case 'start':
+      for (const pieceKiB of pieces)
+        for (const rate of rates)
+          for (const source of sources) cells.push({ job, pieceKiB, rate, source });
+      break;
+    case 'stall':
+      for (const pieceKiB of pieces)
+        for (const rate of rates)
+          for (const consumer of consumers)
+            cells.push({ job, pieceKiB, rate, source: 'torrent', consumer });
+      break;
+    case 'cpu':
+      cells.push({ job, pieceKiB: 256, rate: MiB, source: 'torrent' });
+      break;
+    case 'next':
+      for (const rate of rates)
+        for (const prefetch of [true, false])
+          cells.push({ job, pieceKiB: 256, rate, source: 'torrent', prefetch });
+      break;
+  }
+  return cells;
+}
+
+/** Which clients take part in a job. */
+export function clientsFor(config: Config, job: JobKind): string[] {
+  if (job === 'serve') {
+    const variants = config.clients.filter((c) => c.startsWith('ours:'));
+    return [...new Set([...config.serveClients, ...variants])];
+  }
+  const withFloor = job === 'start' || job === 'cpu';
+  return config.clients.filter((c) => withFloor || c !== 'floor');
+}
