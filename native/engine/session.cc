@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/read_resume_data.hpp>
@@ -10,6 +11,7 @@
 #include <libtorrent/write_resume_data.hpp>
 #include <utility>
 
+#include "engine/audio_header.h"
 #include "engine/mime.h"
 #include "engine/pending_op.h"
 #include "engine/session_settings.h"
@@ -49,6 +51,19 @@ std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, doubl
   const double wanted =
       std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
   return std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer);
+}
+
+/// The file's byte rate from its header (WAV, FLAC) when its first bytes are verified on
+/// disk, else a typical rate for its type.
+double fileBytesPerSecond(Stream& stream) {
+  std::array<char, 4096> head{};
+  std::size_t got = 0;
+  const auto len = static_cast<std::size_t>(std::min<std::int64_t>(head.size(), stream.size()));
+  if (stream.read(0, head.data(), len, got, [] {}) == ReadStatus::Ready) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(head.data());
+    if (auto rate = headerBytesPerSecond(bytes, got, stream.size())) return *rate;
+  }
+  return typicalBytesPerSecond(stream.mimeType());
 }
 
 }  // namespace
@@ -718,7 +733,7 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     const double seconds =
         std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
     const double rate = measured > 0 ? measured : static_cast<double>(buffered) / seconds;
-    const double bitrate = typicalBytesPerSecond(stream.mimeType());
+    const double bitrate = fileBytesPerSecond(*op.stream);
     op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
     op.targetSized = true;
   }
