@@ -50,13 +50,15 @@ export function groupedBars(opts: ChartOptions): string {
   const gap = 18;
   const groupW = series.length * barW + gap;
   const left = 72;
-  const right = 24;
-  const width = Math.max(560, left + right + groups.length * groupW);
+  const longest = Math.min(40, Math.max(0, ...groups.map((g) => g.length)));
+  const plotEnd = left + groups.length * groupW;
+  // Group labels are rotated 40°: the last one reaches ~4.8 px per character past its group.
+  const right = 16;
+  const width = Math.max(560, plotEnd + right + Math.max(0, longest * 4.8 - groupW / 2));
   const perRow = Math.max(1, Math.floor((width - left - right) / 230));
   const top = 58 + Math.ceil(series.length / perRow) * 18;
   const plotH = 300;
-  const longest = Math.max(0, ...groups.map((g) => g.length));
-  const bottom = 30 + Math.min(longest, 40) * 5.2;
+  const bottom = 30 + longest * 4.2;
   const height = top + plotH + bottom + (opts.note ? 20 : 0);
   const values = series
     .flatMap((s) => s.values.flatMap((v) => [v.median, v.p95]))
@@ -103,13 +105,13 @@ export function groupedBars(opts: ChartOptions): string {
   for (const t of ticks) {
     const ty = y(t);
     out.push(
-      `<line x1="${left}" x2="${width - right}" y1="${ty}" y2="${ty}" stroke="#e5e5e5"/>`,
+      `<line x1="${left}" x2="${plotEnd}" y1="${ty}" y2="${ty}" stroke="#e5e5e5"/>`,
       `<text x="${left - 6}" y="${ty + 4}" text-anchor="end" fill="#444">${tickLabel(t)}</text>`,
     );
   }
   out.push(
     `<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(opts.unit)}${log ? ' (log scale)' : ''}</text>`,
-    `<line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="#888"/>`,
+    `<line x1="${left}" x2="${plotEnd}" y1="${top + plotH}" y2="${top + plotH}" stroke="#888"/>`,
   );
   groups.forEach((g, gi) => {
     const gx = left + gap / 2 + gi * groupW;
