@@ -152,6 +152,7 @@ async function main(): Promise<void> {
       serveRanges: config.serveRanges,
       idleMs: config.idleMs,
       random: prng(config.seed + 1),
+      notify: config.notify,
     };
     const random = prng(config.seed);
     const specs = (serve: boolean): RunSpec[] => {

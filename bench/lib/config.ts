@@ -22,6 +22,8 @@ export interface Config {
   oursSettings: Record<string, Settings>;
   /** Idle time between a client's start-up and the add call, [min, max) ms. */
   idleMs: [number, number];
+  /** Whether the player reports its position (vozduxan: notifyPosition), as the README advises. */
+  notify: boolean;
   outDir: string;
 }
 
@@ -90,6 +92,7 @@ export function readConfig(outDir: string): Config {
     serveRanges: quick ? 500 : 2000,
     oursSettings,
     idleMs: range(process.env.BENCH_IDLE_MS ?? '1000-2000'),
+    notify: process.env.BENCH_NOTIFY !== '0',
     outDir,
   };
 }

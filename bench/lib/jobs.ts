@@ -79,6 +79,8 @@ export interface JobContext {
   /** How long a client sits idle between start-up and the add call: [min, max) ms, uniform. */
   idleMs: [number, number];
   random: () => number;
+  /** Report the playback position to the client (vozduxan: notifyPosition) every 250 ms. */
+  notify: boolean;
 }
 
 const CLIENT_MAIN = fileURLToPath(new URL('../clients/main.ts', import.meta.url));
@@ -140,7 +142,9 @@ function player(live: Live, url: string, offset: number, rate: number, fileIndex
     offset,
     rate,
     bufferSecs: BUFFER_SECS,
-    onPosition: (byte) => live.client.send('position', { fileIndex, byte }),
+    onPosition: live.ctx.notify
+      ? (byte) => live.client.send('position', { fileIndex, byte })
+      : undefined,
   });
 }
 
@@ -235,6 +239,12 @@ async function stallJob(live: Live): Promise<void> {
   p.abort();
   if (p.error) throw new Error(`player: ${p.error}`);
   m.startup = p.tPlayStart - tAdd;
+  const st = (await live.client.call('stats', { fileIndex: 0 })).stats as Record<
+    string,
+    number
+  > | null;
+  // Diagnosis: how often the engine saw the position leave its window (each one a "seek").
+  if (st) m.engineSeeks = st.seeks ?? Number.NaN;
   m.stalls = p.stalls;
   m.stallMs = p.stallMs;
   m.stallRatio = p.stallMs / (ctx.playSecs * 1000);
