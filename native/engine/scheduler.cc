@@ -86,7 +86,7 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
     int rank = 0;
     for (int p = position; p <= tier1Last; ++p) {
       raise(plan.priorities, p, kTop);
-      if (havePiece(p)) continue;
+      if (havePiece(p) || rank >= tuning.deadlinePieces) continue;
       const int deadline =
           want.main ? rank * tuning.mainDeadlineStepMs
                     : tuning.prefetchDeadlineBaseMs + rank * tuning.prefetchDeadlineStepMs;

@@ -1,6 +1,7 @@
 // Tiered piece scheduling around each stream's position (pure planning, no libtorrent calls).
 //
-// TIER1: the next pieces get deadlines, staggered so the nearest is requested first.
+// TIER1: the next pieces get top priority, the nearest of them deadlines, staggered so the
+// nearest is requested first.
 // TIER2: the pieces after that get high priority. TIER3: the rest of the file, default.
 // Pieces that belong to no open stream are not downloaded. A torrent with several
 // streams (an album's current and next track) gets the union, the highest tier winning.
@@ -19,8 +20,13 @@
 namespace vozduxan {
 
 struct SchedulerTuning {
-  int urgentPieces = 2;
+  int urgentPieces = 1;
   int tier1Pieces = 20;
+  // TIER1 pieces that also get deadlines. libtorrent requests overdue time-critical pieces
+  // whole, past its request-queue limits (measured: 30 blocks queued with a limit of 2), and a
+  // seeder sends what it has read ahead even after our cancel: every queued block is a delay
+  // for the next seek. The rest of TIER1 waits at top priority for the regular picker.
+  int deadlinePieces = 2;
   int tier2Pieces = 40;  // pieces after TIER1
   int mainDeadlineStepMs = 400;
   int prefetchTier1Pieces = 8;

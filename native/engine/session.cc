@@ -14,6 +14,7 @@
 #include "engine/audio_header.h"
 #include "engine/mime.h"
 #include "engine/pending_op.h"
+#include "engine/request_pacing.h"
 #include "engine/session_settings.h"
 #include "engine/token.h"
 #include "engine/torrent_input.h"
@@ -30,6 +31,9 @@ constexpr std::int64_t kMaxPrebuffer = 4 * 1024 * 1024;
 constexpr double kMaxPrebufferSeconds = 3.0;
 constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
 constexpr std::uint32_t kDefaultTtlSecs = 3600;
+// Files of a magnet held back until its first schedule; a larger torrent's remaining files
+// start at libtorrent's default priority.
+constexpr std::size_t kMagnetFileSlots = 4096;
 
 bool isConnectNoise(const std::string& message) {
   std::string lower(message);
@@ -74,6 +78,7 @@ struct Session::TorrentEntry {
   std::set<lt::tcp::endpoint> knownPeers;       // every direct peer, for a re-add
   bool attached = false;
   bool metadataFromCache = false;
+  bool filesEnabled = false;  // file priorities above dont_download (see reschedule)
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
 };
@@ -83,6 +88,9 @@ Session::Session(SessionConfig config)
       cache_(config_.storagePath),
       http_(*this, [this](const std::string& m) { log(m); }) {
   lt::settings_pack pack = buildSettings(config_);
+  for (const auto& [name, value] : config_.settings) {
+    if (name == "request_queue_time") adaptiveQueue_ = false;  // the caller's choice stands
+  }
   try {
     lt_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
     lt_->set_alert_notify([this] {
@@ -172,10 +180,21 @@ void Session::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params
     // Nothing downloads until a stream asks for pieces.
     params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
                                    lt::dont_download);
+    entry.filesEnabled = true;
+  } else {
+    // A magnet: file priorities are all libtorrent takes before the metadata. Without them it
+    // requests random pieces the moment the metadata lands, ahead of the ones a stream needs.
+    params.file_priorities.assign(kMagnetFileSlots, lt::dont_download);
+    entry.filesEnabled = false;
   }
   params.save_path = entry.torrent->savePath();
   params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
                     lt::torrent_flags::duplicate_is_error);
+  // Added paused: libtorrent dials a torrent's peers at once when it is resumed, otherwise
+  // only from its once-a-second connect tick. A magnet resumes on its add alert; a torrent
+  // with metadata once its resume data is checked (onChecked), or when it needs a full check,
+  // which a paused torrent never starts.
+  params.flags |= lt::torrent_flags::paused;
   lt_->async_add_torrent(std::move(params));
 }
 
@@ -480,6 +499,7 @@ void Session::runLoop() {
         if (entry->attached && entry->torrent->takeRecheckRequest()) repair(*entry);
       }
       if (Clock::now() >= nextStatus) {
+        pacePipeline();
         lt_->post_torrent_updates();
         nextStatus = Clock::now() + kStatusInterval;
       }
@@ -530,13 +550,18 @@ void Session::handleAlerts(Deferred& deferred) {
       entry.attached = true;
       for (const auto& peer : entry.pendingPeers) added->handle.connect_peer(peer);
       entry.pendingPeers.clear();
-      if (params.ti) onMetadata(entry, params.ti);
+      if (params.ti) {
+        onMetadata(entry, params.ti);
+      } else {
+        added->handle.resume();
+      }
     } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(metadata->handle))
         onMetadata(*entry, metadata->handle.torrent_file());
     } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry, deferred);
     } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
+      if (state->state == lt::torrent_status::checking_files) state->handle.resume();
       const bool active = state->state == lt::torrent_status::downloading ||
                           state->state == lt::torrent_status::finished ||
                           state->state == lt::torrent_status::seeding;
@@ -606,6 +631,7 @@ void Session::onChecked(TorrentEntry& entry, Deferred& deferred) {
   entry.deadlinePieces.clear();
   entry.priorities.clear();
   reschedule(entry);
+  entry.torrent->handle().resume();  // added paused (see addToLibtorrent)
 }
 
 // ---- pending operations -----------------------------------------------------------
@@ -734,6 +760,7 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
         std::max(1e-3, std::chrono::duration<double>(now - op.bufferStart).count());
     const double rate = measured > 0 ? measured : static_cast<double>(buffered) / seconds;
     const double bitrate = fileBytesPerSecond(*op.stream);
+    op.stream->setByteRate(bitrate);
     op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
     op.targetSized = true;
   }
@@ -777,6 +804,34 @@ void Session::dropIfUnused(TorrentEntry& entry) {
 
 // ---- scheduling -------------------------------------------------------------------
 
+void Session::pacePipeline() {
+  if (!adaptiveQueue_) return;
+  const auto now = Clock::now();
+  std::vector<PacingInput> inputs;
+  std::map<std::string, RateMeter> meters;
+  for (const auto& [token, stream] : streams_) {
+    if (!stream->main()) continue;
+    const Torrent& torrent = *stream->torrent();
+    const std::int64_t end = stream->fileOffset() + stream->size();
+    const int had = torrent.countPieces(stream->firstPiece(), stream->lastPiece());
+    RateMeter& meter = meters[token] = std::move(rateMeters_[token]);
+    meter.add(now, static_cast<std::int64_t>(had) * torrent.info()->piece_length());
+    PacingInput input;
+    input.downloadRate = meter.rate();
+    input.byteRate = stream->byteRate();
+    input.bufferedAhead = torrent.contiguousFrom(stream->fileOffset() + stream->position(), end);
+    input.complete = had == stream->lastPiece() - stream->firstPiece() + 1;
+    inputs.push_back(input);
+  }
+  rateMeters_.swap(meters);  // released streams' meters go
+  const int seconds = requestQueueSeconds(inputs);
+  if (seconds == queueSeconds_) return;
+  queueSeconds_ = seconds;
+  lt::settings_pack pack;
+  pack.set_int(lt::settings_pack::request_queue_time, seconds);
+  lt_->apply_settings(std::move(pack));
+}
+
 void Session::requestReschedule(const std::shared_ptr<Torrent>& torrent) {
   {
     std::lock_guard<std::mutex> lock(loopMu_);
@@ -805,6 +860,18 @@ void Session::reschedule(TorrentEntry& entry) {
     std::transform(plan.priorities.begin(), plan.priorities.end(), priorities.begin(),
                    [](std::uint8_t p) { return lt::download_priority_t(p); });
     handle.prioritize_pieces(priorities);
+    const bool wantsAny = std::any_of(plan.priorities.begin(), plan.priorities.end(),
+                                      [](std::uint8_t p) { return p != 0; });
+    if (!entry.filesEnabled && wantsAny) {
+      // A magnet's files were held at dont_download, which sends their bytes to libtorrent's
+      // part file instead of the files we read. The piece priorities went first so that the
+      // first requests (sent as interest begins) ask for the stream's pieces; the file
+      // priorities reset every piece's priority, so the plan goes again.
+      handle.prioritize_files(std::vector<lt::download_priority_t>(
+          static_cast<std::size_t>(info->num_files()), lt::default_priority));
+      handle.prioritize_pieces(priorities);
+      entry.filesEnabled = true;
+    }
     entry.priorities = plan.priorities;
   }
   bool seek = false;

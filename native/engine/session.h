@@ -22,6 +22,7 @@
 #include "engine/config.h"
 #include "engine/errors.h"
 #include "engine/http_server.h"
+#include "engine/request_pacing.h"
 #include "engine/scheduler.h"
 #include "engine/stream.h"
 #include "engine/torrent.h"
@@ -78,6 +79,8 @@ class Session : public StreamDirectory {
   bool advancePrepare(PendingOp& op, Deferred& deferred);
   void finishOp(PendingOp& op, std::optional<EngineError> error, Deferred& deferred);
   void cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred);
+  /// Sets libtorrent's request pipeline depth from how the main streams fare (request_pacing.h).
+  void pacePipeline();
   void requestReschedule(const std::shared_ptr<Torrent>& torrent);
   void reschedule(TorrentEntry& entry);
   void releaseLocked(const std::shared_ptr<Stream>& stream, Deferred& deferred);
@@ -100,6 +103,9 @@ class Session : public StreamDirectory {
   std::map<std::string, std::shared_ptr<Stream>> streams_;
   std::map<std::uint64_t, std::unique_ptr<PendingOp>> ops_;
   bool closed_ = false;
+  bool adaptiveQueue_ = true;  // false when the caller set request_queue_time
+  int queueSeconds_ = kShallowQueueSeconds;
+  std::map<std::string, RateMeter> rateMeters_;  // by token, main streams only
 
   std::mutex loopMu_;  // guards the loop's wake-up state
   std::condition_variable loopWake_;

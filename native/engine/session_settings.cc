@@ -4,6 +4,7 @@
 #include <libtorrent/version.hpp>
 
 #include "engine/errors.h"
+#include "engine/request_pacing.h"
 
 namespace vozduxan {
 namespace {
@@ -53,6 +54,8 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   // need again in a moment.
   pack.set_bool(lt::settings_pack::close_redundant_connections, false);
   pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
+  // A shallow request pipeline until a stream falls behind (see request_pacing.h).
+  pack.set_int(lt::settings_pack::request_queue_time, kShallowQueueSeconds);
   for (const auto& [name, value] : config.settings) applySetting(pack, name, value);
   pack.set_int(lt::settings_pack::alert_mask,
                pack.get_int(lt::settings_pack::alert_mask) |

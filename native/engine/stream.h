@@ -39,6 +39,9 @@ class Stream : public StreamSource {
   int windowLast() const { return windowLast_.load(); }
   std::uint64_t generation() const { return generation_.load(); }
   std::uint64_t seeks() const { return seeks_.load(); }
+  /// Playback bytes per second (from the file's header or its type); 0 while unknown.
+  void setByteRate(double bytesPerSecond) { byteRate_.store(bytesPerSecond); }
+  double byteRate() const { return byteRate_.load(); }
 
   void markReleased();
   bool released() const { return released_.load(); }
@@ -69,6 +72,7 @@ class Stream : public StreamSource {
   std::atomic<int> windowFirst_{-1};
   std::atomic<int> windowLast_{-1};
   std::atomic<bool> released_{false};
+  std::atomic<double> byteRate_{0};
 };
 
 }  // namespace vozduxan

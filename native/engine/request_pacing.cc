@@ -1,0 +1,41 @@
+#include "engine/request_pacing.h"
+
+namespace vozduxan {
+namespace {
+
+constexpr auto kRateWindow = std::chrono::seconds(4);
+constexpr auto kMinRateHistory = std::chrono::seconds(2);
+constexpr double kComfortableRateRatio = 1.3;
+constexpr double kComfortableBufferSeconds = 10.0;
+
+bool fallingBehind(const PacingInput& s) {
+  if (s.complete || s.byteRate <= 0 || s.downloadRate < 0) return false;
+  const bool slowLink = s.downloadRate < kComfortableRateRatio * s.byteRate;
+  const bool thinBuffer =
+      static_cast<double>(s.bufferedAhead) < kComfortableBufferSeconds * s.byteRate;
+  return slowLink && thinBuffer;
+}
+
+}  // namespace
+
+void RateMeter::add(Clock::time_point now, std::int64_t verifiedBytes) {
+  samples_.emplace_back(now, verifiedBytes);
+  while (samples_.size() > 2 && now - samples_[1].first >= kRateWindow) samples_.pop_front();
+}
+
+double RateMeter::rate() const {
+  if (samples_.size() < 2) return -1;
+  const auto span = samples_.back().first - samples_.front().first;
+  if (span < kMinRateHistory) return -1;
+  const double bytes = static_cast<double>(samples_.back().second - samples_.front().second);
+  return bytes / std::chrono::duration<double>(span).count();
+}
+
+int requestQueueSeconds(const std::vector<PacingInput>& mainStreams) {
+  for (const PacingInput& s : mainStreams) {
+    if (fallingBehind(s)) return kDeepQueueSeconds;
+  }
+  return kShallowQueueSeconds;
+}
+
+}  // namespace vozduxan
