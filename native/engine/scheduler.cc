@@ -68,6 +68,9 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
         raise(plan.priorities, p, kTop);
         if (!havePiece(p)) addDeadline(p, rank++ * tuning.mainDeadlineStepMs);
       }
+      // The piece after, at low priority, keeps us interested once the urgent ones are in:
+      // a peer that sees us lose interest may choke us, and aria2 re-unchokes every 10 s.
+      if (urgentLast < last) raise(plan.priorities, urgentLast + 1, kLow);
       plan.windows.push_back({position, urgentLast});
       continue;
     }
