@@ -1,3 +1,5 @@
+import { sleep } from '../lib/util.ts';
+
 /** What every benchmark client process implements; main.ts maps JSON-line commands onto it. */
 export interface AddArgs {
   /** A fresh, empty folder for this run's downloads (cold storage). */
@@ -43,4 +45,22 @@ export interface Adapter {
   /** Engine numbers for diagnosis (vozduxan: `stats(token)`); null for the peers. */
   stats(fileIndex: number): Record<string, unknown> | null;
   close(): Promise<void>;
+}
+
+/** What the peer libraries have no counterpart for: position reports, release, stats. */
+export const WITHOUT_ENGINE_HOOKS: Pick<Adapter, 'position' | 'release' | 'stats'> = {
+  position() {},
+  release: async () => null,
+  stats: () => null,
+};
+
+/** Selects a peer library's file and resolves once the piece holding its first byte is in. */
+export async function selectAndAwaitFirstPiece(
+  file: { offset: number; select(): void },
+  pieceLength: number,
+  hasPiece: (index: number) => boolean,
+): Promise<void> {
+  file.select();
+  const first = Math.floor(file.offset / pieceLength);
+  while (!hasPiece(first)) await sleep(5);
 }

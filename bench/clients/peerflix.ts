@@ -1,8 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import peerflix, { type Engine } from 'peerflix';
-import { nowMs, sleep } from '../lib/util.ts';
-import type { Adapter, AddArgs, Added, Opened } from './adapter.ts';
+import { nowMs } from '../lib/util.ts';
+import {
+  type Adapter,
+  type AddArgs,
+  type Added,
+  type Opened,
+  selectAndAwaitFirstPiece,
+  WITHOUT_ENGINE_HOOKS,
+} from './adapter.ts';
 
 /**
  * torrent-stream behind peerflix's HTTP server (/<file index>, Range supported). torrent-stream
@@ -49,16 +56,10 @@ export async function peerflixAdapter(): Promise<Adapter> {
       const e = current();
       const file = e.files[fileIndex];
       if (!file) throw new Error(`no file ${fileIndex}`);
-      file.select();
-      const first = Math.floor(file.offset / e.torrent.pieceLength);
-      while (!e.bitfield.get(first)) await sleep(5);
+      await selectAndAwaitFirstPiece(file, e.torrent.pieceLength, (i) => e.bitfield.get(i));
       return { t0, t1: nowMs(), url: urlFor(fileIndex) };
     },
-    position() {},
-    stats: () => null,
-    async release() {
-      return null;
-    },
+    ...WITHOUT_ENGINE_HOOKS,
     close: () =>
       new Promise<void>((resolve) => {
         if (!engine) return resolve();

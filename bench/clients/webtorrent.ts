@@ -1,8 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import WebTorrent, { type Torrent } from 'webtorrent';
-import { nowMs, sleep } from '../lib/util.ts';
-import type { Adapter, AddArgs, Added, Opened } from './adapter.ts';
+import { nowMs } from '../lib/util.ts';
+import {
+  type Adapter,
+  type AddArgs,
+  type Added,
+  type Opened,
+  selectAndAwaitFirstPiece,
+  WITHOUT_ENGINE_HOOKS,
+} from './adapter.ts';
 
 /**
  * WebTorrent 3 with its own Node HTTP server (/webtorrent/<infohash>/<path>, Range supported).
@@ -68,16 +75,10 @@ export async function webtorrentAdapter(): Promise<Adapter> {
       const t = current();
       const file = t.files[fileIndex];
       if (!file) throw new Error(`no file ${fileIndex}`);
-      file.select();
-      const first = Math.floor(file.offset / t.pieceLength);
-      while (!t.bitfield?.get(first)) await sleep(5);
+      await selectAndAwaitFirstPiece(file, t.pieceLength, (i) => Boolean(t.bitfield?.get(i)));
       return { t0, t1: nowMs(), url: urlFor(t, fileIndex) };
     },
-    position() {},
-    stats: () => null,
-    async release() {
-      return null;
-    },
+    ...WITHOUT_ENGINE_HOOKS,
     close: () =>
       new Promise<void>((resolve) => {
         server.destroy(() => client.destroy(() => resolve()));

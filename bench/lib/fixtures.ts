@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { soxTones } from '../../test/harness/fixtures.ts';
 import { magnetFor } from '../../test/harness/magnet.ts';
 import { makeTorrent, readTorrent, type TorrentMeta } from '../../test/harness/torrent.ts';
 
@@ -25,50 +25,13 @@ export interface Fixtures {
 
 export const PIECE_SIZES_KIB = [64, 256, 1024] as const;
 
-function run(cmd: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} failed: ${err}`)),
-    );
-  });
-}
-
 /** sox noise with sweeping tones, FLAC-encoded: real, incompressible-ish audio (~1.27 Mbit/s). */
-function soxFlac(
+async function soxFlac(
   out: string,
   seconds: number,
-  tones: [string, string, string, string],
+  [a, fa, b, fb]: [string, string, string, string],
 ): Promise<void> {
-  const [a, fa, b, fb] = tones;
-  return run('sox', [
-    '-R',
-    '-V1',
-    '-n',
-    '-r',
-    '44100',
-    '-c',
-    '2',
-    '-b',
-    '16',
-    out,
-    'synth',
-    String(seconds),
-    a,
-    fa,
-    b,
-    fb,
-    'synth',
-    'whitenoise',
-    'mix',
-    'vol',
-    '0.5',
-  ]);
+  await soxTones(out, seconds, [a, fa, b, fb, 'whitenoise']);
 }
 
 async function randomFile(path: string, bytes: number): Promise<void> {

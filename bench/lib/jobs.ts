@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from '../../test/harness/proc.ts';
 import { Client, type Usage } from './child.ts';
 import type { BenchTorrent, Fixtures } from './fixtures.ts';
 import { type Fetched, Player, RawConnection } from './http.ts';
-import { PYTHON, type Seeder, startSeeder } from './seeder.ts';
+import { type Seeder, startSeeder } from './seeder.ts';
 import { SEEDER_PORT, type Shaper } from './shaper.ts';
 import { errorText, nowMs, prng, quantile, sleep, withTimeout } from './util.ts';
 

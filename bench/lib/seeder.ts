@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from '../../test/harness/proc.ts';
 import { withTimeout } from './util.ts';
 
-export const PYTHON = '/usr/bin/python3'; // the python3 first on PATH may lack libtorrent
 const SEEDER = fileURLToPath(new URL('../peers/seeder.py', import.meta.url));
 
 export interface Seeder {

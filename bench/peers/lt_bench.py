@@ -1,24 +1,19 @@
 """Loopback-only libtorrent settings shared by the benchmark's seeder and floor client."""
 import os
+import sys
 import threading
 
 import libtorrent as lt
 
+# The loopback-only base settings and torrent flags are the test harness's.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'test', 'harness'))
+from lt_common import loopback_settings as harness_settings  # noqa: E402
+from lt_common import torrent_flags  # noqa: E402,F401
+
 
 def loopback_settings(extra=None):
-    """TCP only, no DHT/LSD/UPnP/NAT-PMP, 127.0.0.1 only, 20 ms ticks."""
+    """The harness's loopback settings, 20 ms ticks, and the alerts the floor client reads."""
     settings = {
-        'listen_interfaces': '127.0.0.1:0',
-        'outgoing_interfaces': '127.0.0.1',
-        'enable_dht': False,
-        'dht_bootstrap_nodes': '',
-        'enable_lsd': False,
-        'enable_upnp': False,
-        'enable_natpmp': False,
-        'enable_ip_notifier': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_utp': False,
-        'allow_multiple_connections_per_ip': True,
         'close_redundant_connections': False,
         # The rate limiter hands out quota once per tick: 20 ms keeps a limited seeder smooth
         # (the default 500 ms sends a limited rate in half-second bursts).
@@ -29,13 +24,7 @@ def loopback_settings(extra=None):
         | lt.alert.category_t.piece_progress_notification,
     }
     settings.update(extra or {})
-    return settings
-
-
-def torrent_flags():
-    """Not auto-managed (the queue must not pause us); no DHT/LSD/PeX for this torrent."""
-    f = lt.torrent_flags
-    return f.disable_dht | f.disable_lsd | f.disable_pex
+    return harness_settings(0, settings)
 
 
 def exit_when_stdin_closes(on_close):

@@ -38,7 +38,8 @@ interface Track {
   file: string;
   seconds: number;
   /** sox synth arguments: two tones (one per channel), then noise mixed in so no piece repeats. */
-  synth: string[];
+  /** Left tone and sweep, right tone and sweep, noise (soxTones). */
+  synth: readonly [string, string, string, string, string];
 }
 
 const SINGLE: Track = {
@@ -79,13 +80,31 @@ const NOTES = `Album\n\n${ALBUM.map((t) => `${t.file}\t${t.seconds} s`).join('\n
 
 const PIECE_EXP: Record<FixtureKey, number> = { single: 18, album: 16, big: 18 };
 
-async function synthesize(track: Track, outDir: string, tmpDir: string): Promise<void> {
-  const out = join(outDir, track.file);
-  const [toneL, fL, toneR, fR, noise] = track.synth as [string, string, string, string, string];
-  // -R: sox's fixed random seed, so the same machine always yields the same bytes and info hashes.
-  const synth = [
+/**
+ * Two sweeping tones over noise, 44.1 kHz stereo 16-bit, written by sox to `target` (its type
+ * from the extension, `encoding` e.g. `['-C', '192']` for an MP3 bitrate). -R: sox's fixed
+ * random seed, so the same machine always yields the same bytes and info hashes.
+ */
+export function soxTones(
+  target: string,
+  seconds: number,
+  [toneL, fL, toneR, fR, noise]: readonly [string, string, string, string, string],
+  encoding: readonly string[] = [],
+): Promise<string> {
+  return run('sox', [
+    '-R',
+    '-V1',
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    '-b',
+    '16',
+    ...encoding,
+    target,
     'synth',
-    String(track.seconds),
+    String(seconds),
     toneL,
     fL,
     toneR,
@@ -95,22 +114,13 @@ async function synthesize(track: Track, outDir: string, tmpDir: string): Promise
     'mix',
     'vol',
     '0.5',
-  ];
+  ]);
+}
+
+async function synthesize(track: Track, outDir: string, tmpDir: string): Promise<void> {
+  const out = join(outDir, track.file);
   const sox = (target: string, encoding: string[] = []): Promise<string> =>
-    run('sox', [
-      '-R',
-      '-V1',
-      '-n',
-      '-r',
-      '44100',
-      '-c',
-      '2',
-      '-b',
-      '16',
-      ...encoding,
-      target,
-      ...synth,
-    ]);
+    soxTones(target, track.seconds, track.synth, encoding);
 
   if (out.endsWith('.flac')) {
     // The flac CLI (unlike sox's FLAC writer) adds a seek table, as real rips have.

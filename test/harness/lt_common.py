@@ -7,8 +7,8 @@ import threading
 import libtorrent as lt
 
 
-def loopback_session(listen_port=0, extra=None):
-    """A session that can only ever talk to 127.0.0.1: no DHT, LSD, UPnP, NAT-PMP, uTP."""
+def loopback_settings(listen_port=0, extra=None):
+    """Settings that can only ever talk to 127.0.0.1: no DHT, LSD, UPnP, NAT-PMP, uTP."""
     settings = {
         'listen_interfaces': '127.0.0.1:%d' % listen_port,
         'outgoing_interfaces': '127.0.0.1',
@@ -27,8 +27,13 @@ def loopback_session(listen_port=0, extra=None):
         'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
     }
     settings.update(extra or {})
+    return settings
+
+
+def loopback_session(listen_port=0, extra=None):
+    """A session on loopback_settings."""
     # Settings go to the constructor so DHT etc. never start, not even briefly.
-    return lt.session(settings)
+    return lt.session(loopback_settings(listen_port, extra))
 
 
 def torrent_flags():
