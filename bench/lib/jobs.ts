@@ -87,10 +87,18 @@ export interface JobContext {
 const CLIENT_MAIN = fileURLToPath(new URL('../clients/main.ts', import.meta.url));
 const FLOOR = fileURLToPath(new URL('../peers/floor.py', import.meta.url));
 
-function spawnClient(ctx: JobContext, name: string, savePath: string): Client {
+/**
+ * The serving job's warm-up only fills the cache: it takes libtorrent's deep request pipeline
+ * (the engine keeps it shallow for seeks, which caps a bulk download on loopback near 1.5 MB/s
+ * and made each warm-up of 256 MiB take three minutes). What it measures is served from disk.
+ */
+const SERVE_WARM_UP_SETTINGS = { request_queue_time: 3 };
+
+function spawnClient(ctx: JobContext, name: string, job: JobKind, savePath: string): Client {
   if (name === 'floor') return new Client(name, PYTHON, [FLOOR, '{}'], ctx.repoRoot);
   const [kind = ''] = name.split(':');
-  const settings = kind === 'ours' ? (ctx.oursSettings[name] ?? {}) : {};
+  const own = kind === 'ours' ? (ctx.oursSettings[name] ?? {}) : {};
+  const settings = kind === 'ours' && job === 'serve' ? { ...SERVE_WARM_UP_SETTINGS, ...own } : own;
   return new Client(
     name,
     process.execPath,
@@ -396,7 +404,7 @@ export async function runOne(ctx: JobContext, spec: RunSpec): Promise<RunResult>
           ? ctx.fixtures.album
           : ctx.fixtures.main.get(cell.pieceKiB);
     if (!torrent) throw new Error(`no torrent for ${cellKey(cell)}`);
-    client = spawnClient(ctx, spec.client, savePath);
+    client = spawnClient(ctx, spec.client, cell.job, savePath);
     const c = client;
     [seeder] = await Promise.all([
       needsSeeder

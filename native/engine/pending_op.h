@@ -28,6 +28,8 @@ struct PendingOp {
   Clock::time_point bufferStart;
   std::int64_t prebufferTarget = 0;
   bool targetSized = false;
+  Clock::time_point firstPieceAt;  // when the target was first sized
+  std::int64_t firstBuffered = 0;  // bytes buffered then
   std::int64_t lastBuffered = -1;
   int lastPercent = -1;
   std::string lastStatus;

@@ -29,6 +29,8 @@ constexpr auto kStatusInterval = std::chrono::milliseconds(500);
 constexpr std::int64_t kMinPrebuffer = 32 * 1024;
 constexpr std::int64_t kMaxPrebuffer = 4 * 1024 * 1024;
 constexpr double kMaxPrebufferSeconds = 3.0;
+/// Pieces verified over less than this after the first say little about the link's rate.
+constexpr auto kRateProbeMin = std::chrono::milliseconds(100);
 constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
 constexpr std::uint32_t kDefaultTtlSecs = 3600;
 // Files of a magnet held back until its first schedule; a larger torrent's remaining files
@@ -763,6 +765,18 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     op.stream->setByteRate(bitrate);
     op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
     op.targetSized = true;
+    op.firstPieceAt = now;
+    op.firstBuffered = buffered;
+  } else if (op.targetSized && buffered > op.firstBuffered &&
+             now - op.firstPieceAt >= kRateProbeMin) {
+    // libtorrent's rate lags by seconds and a slow first piece (connection set-up) reads low:
+    // the pieces since the first tell the link's rate sooner. The target only ever shrinks.
+    const double since = std::chrono::duration<double>(now - op.firstPieceAt).count();
+    const double rate = std::max(static_cast<double>(torrent->status().downloadRate),
+                                 static_cast<double>(buffered - op.firstBuffered) / since);
+    op.prebufferTarget =
+        std::min(op.prebufferTarget,
+                 std::min(stream.size(), sizePrebuffer(stream.size(), rate, stream.byteRate())));
   }
   const std::int64_t target = std::max<std::int64_t>(op.prebufferTarget, 1);
   if (buffered >= target || buffered >= stream.size()) {
