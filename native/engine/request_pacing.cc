@@ -9,10 +9,12 @@ constexpr double kComfortableRateRatio = 1.3;
 constexpr double kComfortableBufferSeconds = 10.0;
 
 bool fallingBehind(const PacingInput& s) {
-  if (s.complete || s.byteRate <= 0 || s.downloadRate < 0) return false;
+  if (s.complete || s.byteRate <= 0) return false;
+  const double comfortable = kComfortableBufferSeconds * s.byteRate;
+  if (!s.playerReports && static_cast<double>(s.readerAhead) >= comfortable) return true;
+  if (s.downloadRate < 0) return false;
   const bool slowLink = s.downloadRate < kComfortableRateRatio * s.byteRate;
-  const bool thinBuffer =
-      static_cast<double>(s.bufferedAhead) < kComfortableBufferSeconds * s.byteRate;
+  const bool thinBuffer = static_cast<double>(s.bufferedAhead) < comfortable;
   return slowLink && thinBuffer;
 }
 
@@ -31,11 +33,11 @@ double RateMeter::rate() const {
   return bytes / std::chrono::duration<double>(span).count();
 }
 
-int requestQueueSeconds(const std::vector<PacingInput>& mainStreams) {
+bool keepingUp(const std::vector<PacingInput>& mainStreams) {
   for (const PacingInput& s : mainStreams) {
-    if (fallingBehind(s)) return kDeepQueueSeconds;
+    if (fallingBehind(s)) return false;
   }
-  return kShallowQueueSeconds;
+  return true;
 }
 
 }  // namespace vozduxan

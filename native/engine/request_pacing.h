@@ -1,11 +1,16 @@
-// How deep libtorrent's request pipeline runs (request_queue_time), from how the streams fare.
+// How far ahead a main stream asks the swarm for data, and how deep libtorrent's request
+// pipeline runs, from how the main streams fare.
 //
-// Every queued block sits in front of the next seek: a seeder reads ahead what we asked for
-// (libtorrent: up to half a second of its upload) and sends it even after our cancel. So while
-// the swarm outruns playback the pipeline stays shallow (request_queue_time 0: two blocks per
-// peer, plus the pieces with deadlines); only a main stream that falls behind (download rate
-// under 1.3x its byte rate with less than ten seconds buffered) gets libtorrent's deep default,
-// which high-latency peers need to reach their full rate.
+// Every requested block sits in front of the next seek: a seeder pushes what we asked for into
+// its socket at once, and a cancel cannot recall it. So while the swarm outruns playback the
+// look-ahead is bounded (a main stream wants only its next missing pieces, at most
+// kBoundedAheadBytes, see scheduler.h) and the pipeline shallow (request_queue_time 0: two
+// blocks per peer once libtorrent's slow start ends). A main stream that falls behind
+// (download rate under 1.3x its byte rate with less than ten seconds buffered) opens the full
+// tiers and libtorrent's deep default, which a slow or distant swarm needs for its full rate;
+// so does a reader that waits ten seconds of audio past the position of a player that never
+// reported one (a bulk download: the bounded pipeline tops out near 0.8 MB/s on a libtorrent
+// seeder, which answers each pair of requests 43 ms later).
 #pragma once
 
 #include <chrono>
@@ -34,12 +39,17 @@ struct PacingInput {
   double byteRate = 0;             // bytes/s of playback; 0 while unknown
   std::int64_t bufferedAhead = 0;  // verified bytes from the position on
   bool complete = false;           // every piece of the file is here
+  bool playerReports = false;      // the player reports its position (notifyPosition)
+  std::int64_t readerAhead = -1;   // bytes past the position where a reader waits; -1: none
 };
 
+/// While a main stream keeps up it wants only this much from its first missing piece on (at
+/// least one piece).
+constexpr int kBoundedAheadBytes = 128 * 1024;
 constexpr int kShallowQueueSeconds = 0;
 constexpr int kDeepQueueSeconds = 3;  // libtorrent's default
 
-/// request_queue_time for the session's main streams.
-int requestQueueSeconds(const std::vector<PacingInput>& mainStreams);
+/// Whether every main stream keeps up: bounded look-ahead and a shallow pipeline.
+bool keepingUp(const std::vector<PacingInput>& mainStreams);
 
 }  // namespace vozduxan

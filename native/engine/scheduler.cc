@@ -74,6 +74,17 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
       plan.windows.push_back({position, urgentLast});
       continue;
     }
+    if (want.main && want.aheadPieces > 0) {
+      int missing = 0;
+      int p = position;
+      for (; p < last; ++p) {
+        raise(plan.priorities, p, kTop);
+        if (!havePiece(p) && ++missing == want.aheadPieces) break;
+      }
+      raise(plan.priorities, p, kTop);
+      plan.windows.push_back({position, p});
+      continue;
+    }
     const int tier1 = want.main ? tuning.tier1Pieces : tuning.prefetchTier1Pieces;
     const int tier1Last = std::min(last, position + tier1 - 1);
     const int tier2Last = std::min(last, tier1Last + tuning.tier2Pieces);

@@ -6,6 +6,15 @@
 // Pieces that belong to no open stream are not downloaded. A torrent with several
 // streams (an album's current and next track) gets the union, the highest tier winning.
 //
+// Bounded mode (a main stream that keeps up, see request_pacing.h): only the next few missing
+// pieces from the position are wanted, without deadlines. libtorrent's request queue cannot bound
+// what is in flight: slow start grows a peer's queue by one block per block received whatever
+// request_queue_time says (measured: 149 blocks queued with a target of 2), and once no deadline is
+// left, a new one cancels every other request, which the seeder has already sent, so the blocks
+// come twice (92 of 447 in one start) and the pieces in random order. Bounding what is wanted
+// bounds what can be in flight; the frontier moves with every verified piece, so the file still
+// downloads at the link's rate.
+//
 // Urgent mode: while the piece at a stream's position is missing (a cold start or a seek),
 // only it is wanted (the next one at low priority, so we stay interested), by that stream
 // alone. libtorrent requests time-critical pieces only from peers whose request queue has
@@ -41,6 +50,8 @@ struct StreamWant {
   int lastPiece = 0;
   int positionPiece = 0;
   bool main = true;
+  /// Bounded mode when > 0: how many missing pieces from the position are wanted.
+  int aheadPieces = 0;
 };
 
 struct PieceDeadline {

@@ -16,6 +16,7 @@
 #include "engine/pending_op.h"
 #include "engine/request_pacing.h"
 #include "engine/session_settings.h"
+#include "engine/tcp_no_delay.h"
 #include "engine/token.h"
 #include "engine/torrent_input.h"
 
@@ -95,6 +96,7 @@ Session::Session(SessionConfig config)
   }
   try {
     lt_ = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
+    lt_->add_extension(makeTcpNoDelayPlugin());
     lt_->set_alert_notify([this] {
       {
         std::lock_guard<std::mutex> lock(loopMu_);
@@ -287,7 +289,7 @@ bool Session::notifyPosition(const std::string& token, std::int64_t byteOffset) 
     stream = findStreamLocked(token);
   }
   if (!stream) return false;
-  stream->setPosition(byteOffset);
+  stream->reportPosition(byteOffset);
   return true;
 }
 
@@ -819,7 +821,6 @@ void Session::dropIfUnused(TorrentEntry& entry) {
 // ---- scheduling -------------------------------------------------------------------
 
 void Session::pacePipeline() {
-  if (!adaptiveQueue_) return;
   const auto now = Clock::now();
   std::vector<PacingInput> inputs;
   std::map<std::string, RateMeter> meters;
@@ -835,15 +836,27 @@ void Session::pacePipeline() {
     input.byteRate = stream->byteRate();
     input.bufferedAhead = torrent.contiguousFrom(stream->fileOffset() + stream->position(), end);
     input.complete = had == stream->lastPiece() - stream->firstPiece() + 1;
+    input.playerReports = stream->playerReports();
+    const int positionPiece = stream->pieceAt(stream->position());
+    const int awaited = torrent.firstAwaited(positionPiece + 1, stream->lastPiece());
+    if (awaited >= 0) {
+      const std::int64_t pieceStart =
+          static_cast<std::int64_t>(awaited) * torrent.info()->piece_length();
+      input.readerAhead = pieceStart - (stream->fileOffset() + stream->position());
+    }
     inputs.push_back(input);
   }
   rateMeters_.swap(meters);  // released streams' meters go
-  const int seconds = requestQueueSeconds(inputs);
-  if (seconds == queueSeconds_) return;
-  queueSeconds_ = seconds;
-  lt::settings_pack pack;
-  pack.set_int(lt::settings_pack::request_queue_time, seconds);
-  lt_->apply_settings(std::move(pack));
+  const bool keepingUp = vozduxan::keepingUp(inputs);
+  if (keepingUp == keepingUp_) return;
+  keepingUp_ = keepingUp;
+  if (adaptiveQueue_) {
+    lt::settings_pack pack;
+    pack.set_int(lt::settings_pack::request_queue_time,
+                 keepingUp ? kShallowQueueSeconds : kDeepQueueSeconds);
+    lt_->apply_settings(std::move(pack));
+  }
+  for (auto& [key, entry] : torrents_) reschedule(*entry);  // the look-ahead follows
 }
 
 void Session::requestReschedule(const std::shared_ptr<Torrent>& torrent) {
@@ -863,8 +876,11 @@ void Session::reschedule(TorrentEntry& entry) {
   for (const auto& [token, stream] : streams_) {
     if (stream->torrent().get() != &torrent) continue;
     streams.push_back(stream);
-    wants.push_back({stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()),
-                     stream->main()});
+    StreamWant want{stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()),
+                    stream->main()};
+    if (keepingUp_ && stream->main())
+      want.aheadPieces = std::max(1, kBoundedAheadBytes / info->piece_length());
+    wants.push_back(want);
   }
   const SchedulePlan plan =
       planSchedule(wants, info->num_pieces(), [&](int p) { return torrent.hasPiece(p); });

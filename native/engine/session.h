@@ -79,7 +79,7 @@ class Session : public StreamDirectory {
   bool advancePrepare(PendingOp& op, Deferred& deferred);
   void finishOp(PendingOp& op, std::optional<EngineError> error, Deferred& deferred);
   void cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred);
-  /// Sets libtorrent's request pipeline depth from how the main streams fare (request_pacing.h).
+  /// Bounds or opens the main streams' look-ahead and request pipeline (request_pacing.h).
   void pacePipeline();
   void requestReschedule(const std::shared_ptr<Torrent>& torrent);
   void reschedule(TorrentEntry& entry);
@@ -103,8 +103,8 @@ class Session : public StreamDirectory {
   std::map<std::string, std::shared_ptr<Stream>> streams_;
   std::map<std::uint64_t, std::unique_ptr<PendingOp>> ops_;
   bool closed_ = false;
-  bool adaptiveQueue_ = true;  // false when the caller set request_queue_time
-  int queueSeconds_ = kShallowQueueSeconds;
+  bool adaptiveQueue_ = true;                    // false when the caller set request_queue_time
+  bool keepingUp_ = true;                        // every main stream keeps up (request_pacing.h)
   std::map<std::string, RateMeter> rateMeters_;  // by token, main streams only
 
   std::mutex loopMu_;  // guards the loop's wake-up state

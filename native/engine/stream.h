@@ -31,6 +31,13 @@ class Stream : public StreamSource {
 
   /// Moves the scheduling anchor (player position or the start of a read).
   void setPosition(std::int64_t fileByte);
+  /// The player's own position (notifyPosition): from then on the engine knows where playback
+  /// is, which the bounded look-ahead needs (a reader without it may be a bulk download).
+  void reportPosition(std::int64_t fileByte) {
+    playerReports_.store(true);
+    setPosition(fileByte);
+  }
+  bool playerReports() const { return playerReports_.load(); }
   std::int64_t position() const { return position_.load(); }
   /// True once since the last call if the position left the scheduled window.
   bool takeSeek();
@@ -73,6 +80,7 @@ class Stream : public StreamSource {
   std::atomic<int> windowLast_{-1};
   std::atomic<bool> released_{false};
   std::atomic<double> byteRate_{0};
+  std::atomic<bool> playerReports_{false};
 };
 
 }  // namespace vozduxan

@@ -111,6 +111,12 @@ std::int64_t Torrent::contiguousFrom(std::int64_t offset, std::int64_t end) cons
   return std::min(cursor, end) - offset;
 }
 
+int Torrent::firstAwaited(int first, int last) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = waiters_.lower_bound(first);
+  return it != waiters_.end() && it->first <= last ? it->first : -1;
+}
+
 void Torrent::waitPiece(int piece, Waiter waiter) {
   {
     std::lock_guard<std::mutex> lock(mu_);

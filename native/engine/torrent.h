@@ -57,6 +57,8 @@ class Torrent {
   /// Marks a piece finished (hash passed); returns the waiters to run, outside any lock.
   std::vector<Waiter> markPiece(int piece);
   std::vector<Waiter> takeAllWaiters();
+  /// The first piece in [first, last] a reader waits for; -1 if none.
+  int firstAwaited(int first, int last) const;
   bool hasPiece(int piece) const;
   int countPieces(int first, int last) const;
   /// Bytes from `offset` (torrent-relative) up to `end` covered by pieces it has.
