@@ -8,14 +8,19 @@ constexpr auto kMinRateHistory = std::chrono::seconds(2);
 constexpr double kComfortableRateRatio = 1.3;
 constexpr double kComfortableBufferSeconds = 10.0;
 
+double comfortableBytes(const PacingInput& s) { return kComfortableBufferSeconds * s.byteRate; }
+
 bool fallingBehind(const PacingInput& s) {
-  if (s.complete || s.byteRate <= 0) return false;
-  const double comfortable = kComfortableBufferSeconds * s.byteRate;
-  if (!s.playerReports && static_cast<double>(s.readerAhead) >= comfortable) return true;
-  if (s.downloadRate < 0) return false;
+  if (s.complete || s.byteRate <= 0 || s.downloadRate < 0) return false;
   const bool slowLink = s.downloadRate < kComfortableRateRatio * s.byteRate;
-  const bool thinBuffer = static_cast<double>(s.bufferedAhead) < comfortable;
+  const bool thinBuffer = static_cast<double>(s.bufferedAhead) < comfortableBytes(s);
   return slowLink && thinBuffer;
+}
+
+// A reader far past the position of a player that never reported one: a download, not playback.
+bool bulkReader(const PacingInput& s) {
+  if (s.complete || s.byteRate <= 0 || s.playerReports) return false;
+  return static_cast<double>(s.readerAhead) >= comfortableBytes(s);
 }
 
 }  // namespace
@@ -35,7 +40,7 @@ double RateMeter::rate() const {
 
 bool keepingUp(const std::vector<PacingInput>& mainStreams) {
   for (const PacingInput& s : mainStreams) {
-    if (fallingBehind(s)) return false;
+    if (fallingBehind(s) || bulkReader(s)) return false;
   }
   return true;
 }

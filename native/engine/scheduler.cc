@@ -75,13 +75,13 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
       continue;
     }
     if (want.main && want.aheadPieces > 0) {
+      // From the position up to the aheadPieces-th missing piece (or the file's end).
       int missing = 0;
       int p = position;
-      for (; p < last; ++p) {
+      for (;; ++p) {
         raise(plan.priorities, p, kTop);
-        if (!havePiece(p) && ++missing == want.aheadPieces) break;
+        if (p == last || (!havePiece(p) && ++missing == want.aheadPieces)) break;
       }
-      raise(plan.priorities, p, kTop);
       plan.windows.push_back({position, p});
       continue;
     }

@@ -52,12 +52,13 @@ bool isConnectNoise(const std::string& message) {
 /// seconds of download, so a slow swarm delays the first sound only a little.
 std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
   // A link 20% faster than playback stays ahead of it: the first verified piece is enough.
-  if (bytesPerSecondIn >= 1.2 * bitrate) return kMinPrebuffer;
+  if (bytesPerSecondIn >= 1.2 * bitrate) return std::min(kMinPrebuffer, fileSize);
   const double shortfall =
       static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
   const double wanted =
       std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
-  return std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer);
+  return std::min(std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer),
+                  fileSize);
 }
 
 /// The file's byte rate from its header (WAV, FLAC) when its first bytes are verified on
@@ -765,7 +766,7 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     const double rate = measured > 0 ? measured : static_cast<double>(buffered) / seconds;
     const double bitrate = fileBytesPerSecond(*op.stream);
     op.stream->setByteRate(bitrate);
-    op.prebufferTarget = std::min(stream.size(), sizePrebuffer(stream.size(), rate, bitrate));
+    op.prebufferTarget = sizePrebuffer(stream.size(), rate, bitrate);
     op.targetSized = true;
     op.firstPieceAt = now;
     op.firstBuffered = buffered;
@@ -777,8 +778,7 @@ bool Session::advancePrepare(PendingOp& op, Deferred& deferred) {
     const double rate = std::max(static_cast<double>(torrent->status().downloadRate),
                                  static_cast<double>(buffered - op.firstBuffered) / since);
     op.prebufferTarget =
-        std::min(op.prebufferTarget,
-                 std::min(stream.size(), sizePrebuffer(stream.size(), rate, stream.byteRate())));
+        std::min(op.prebufferTarget, sizePrebuffer(stream.size(), rate, stream.byteRate()));
   }
   const std::int64_t target = std::max<std::int64_t>(op.prebufferTarget, 1);
   if (buffered >= target || buffered >= stream.size()) {
