@@ -34,9 +34,9 @@ constexpr double kMaxPrebufferSeconds = 3.0;
 constexpr auto kRateProbeMin = std::chrono::milliseconds(100);
 constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
 constexpr std::uint32_t kDefaultTtlSecs = 3600;
-// Files of a magnet held back until its first schedule; a larger torrent's remaining files
-// start at libtorrent's default priority.
-constexpr std::size_t kMagnetFileSlots = 4096;
+// Pieces of a magnet held back until its first schedule (a byte each while it resolves); a larger
+// torrent's remaining pieces start at libtorrent's default priority until that schedule.
+constexpr std::size_t kMagnetPieceSlots = 1 << 20;
 
 bool isConnectNoise(const std::string& message) {
   std::string lower(message);
@@ -82,7 +82,6 @@ struct Session::TorrentEntry {
   std::set<lt::tcp::endpoint> knownPeers;       // every direct peer, for a re-add
   bool attached = false;
   bool metadataFromCache = false;
-  bool filesEnabled = false;  // file priorities above dont_download (see reschedule)
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
 };
@@ -185,12 +184,14 @@ void Session::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params
     // Nothing downloads until a stream asks for pieces.
     params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
                                    lt::dont_download);
-    entry.filesEnabled = true;
   } else {
-    // A magnet: file priorities are all libtorrent takes before the metadata. Without them it
-    // requests random pieces the moment the metadata lands, ahead of the ones a stream needs.
-    params.file_priorities.assign(kMagnetFileSlots, lt::dont_download);
-    entry.filesEnabled = false;
+    // A magnet: libtorrent applies piece priorities given before the metadata when it lands,
+    // cut to the torrent's piece count. Without them it requests random pieces at once, ahead of
+    // the ones a stream needs. Not file priorities: a file at dont_download is written to the
+    // part file, and re-enabling it goes through the disk thread, after which libtorrent resets
+    // every piece to the default priority and requests at random again (measured: a cold start
+    // at 8.1 s instead of 4.0 s with 1 MiB pieces at 256 KiB/s).
+    params.piece_priorities.assign(kMagnetPieceSlots, lt::dont_download);
   }
   params.save_path = entry.torrent->savePath();
   params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
@@ -890,18 +891,6 @@ void Session::reschedule(TorrentEntry& entry) {
     std::transform(plan.priorities.begin(), plan.priorities.end(), priorities.begin(),
                    [](std::uint8_t p) { return lt::download_priority_t(p); });
     handle.prioritize_pieces(priorities);
-    const bool wantsAny = std::any_of(plan.priorities.begin(), plan.priorities.end(),
-                                      [](std::uint8_t p) { return p != 0; });
-    if (!entry.filesEnabled && wantsAny) {
-      // A magnet's files were held at dont_download, which sends their bytes to libtorrent's
-      // part file instead of the files we read. The piece priorities went first so that the
-      // first requests (sent as interest begins) ask for the stream's pieces; the file
-      // priorities reset every piece's priority, so the plan goes again.
-      handle.prioritize_files(std::vector<lt::download_priority_t>(
-          static_cast<std::size_t>(info->num_files()), lt::default_priority));
-      handle.prioritize_pieces(priorities);
-      entry.filesEnabled = true;
-    }
     entry.priorities = plan.priorities;
   }
   bool seek = false;

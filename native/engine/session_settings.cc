@@ -53,6 +53,11 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   // Priorities change with every seek and track: keep connections to seeds we may
   // need again in a moment.
   pack.set_bool(lt::settings_pack::close_redundant_connections, false);
+  // Until a torrent has this many pieces libtorrent picks at random among every wanted piece,
+  // whatever its priority: a cold start then fetched the low-priority piece after the one the
+  // player waits for first, half the time (measured: 7.8 s instead of 4.0 s for a 1 MiB piece at
+  // 256 KiB/s). Rarest-first honours priorities from the first piece.
+  pack.set_int(lt::settings_pack::initial_picker_threshold, 0);
   pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
   // A shallow request pipeline until a stream falls behind (see request_pacing.h).
   pack.set_int(lt::settings_pack::request_queue_time, kShallowQueueSeconds);
