@@ -25,8 +25,9 @@ bool bulkReader(const PacingInput& s) {
 
 }  // namespace
 
-void RateMeter::add(Clock::time_point now, std::int64_t verifiedBytes) {
-  samples_.emplace_back(now, verifiedBytes);
+void RateMeter::add(Clock::time_point now, std::int64_t totalBytes) {
+  if (!samples_.empty() && totalBytes < samples_.back().second) samples_.clear();
+  samples_.emplace_back(now, totalBytes);
   while (samples_.size() > 2 && now - samples_[1].first >= kRateWindow) samples_.pop_front();
 }
 

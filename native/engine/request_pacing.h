@@ -21,12 +21,13 @@
 
 namespace vozduxan {
 
-/// A stream's own download rate: verified bytes of its file over the last few seconds.
+/// A stream's own download rate: bytes of its file received over the last few seconds.
 /// libtorrent's payload rate lags by seconds (0, then a fraction of the link, measured here).
 class RateMeter {
  public:
   using Clock = std::chrono::steady_clock;
-  void add(Clock::time_point now, std::int64_t verifiedBytes);
+  /// `totalBytes` only grows; a smaller count (the torrent was re-added) starts afresh.
+  void add(Clock::time_point now, std::int64_t totalBytes);
   /// Bytes/s over the window; negative while the history is shorter than two seconds.
   double rate() const;
 
