@@ -845,7 +845,7 @@ void Session::pacePipeline() {
     const std::int64_t end = stream->fileOffset() + stream->size();
     const int had = torrent.countPieces(stream->firstPiece(), stream->lastPiece());
     RateMeter& meter = meters[token] = std::move(rateMeters_[token]);
-    meter.add(now, fileIndex < progress->second.size() ? progress->second[fileIndex] : 0);
+    if (fileIndex < progress->second.size()) meter.add(now, progress->second[fileIndex]);
     PacingInput input;
     input.downloadRate = meter.rate();
     input.byteRate = stream->byteRate();
