@@ -505,6 +505,7 @@ void Session::runLoop() {
         if (entry->attached && entry->torrent->takeRecheckRequest()) repair(*entry);
       }
       if (Clock::now() >= nextStatus) {
+        for (auto& [key, entry] : torrents_) reconcileAwaited(*entry, deferred);
         pacePipeline();
         lt_->post_torrent_updates();
         nextStatus = Clock::now() + kStatusInterval;
@@ -872,6 +873,43 @@ void Session::pacePipeline() {
     lt_->apply_settings(std::move(pack));
   }
   for (auto& [key, entry] : torrents_) reschedule(*entry);  // the look-ahead follows
+}
+
+void Session::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
+  if (!entry.attached || !entry.torrent->ready()) return;
+  const std::vector<int> awaited = entry.torrent->awaitedPieces();
+  if (awaited.empty()) return;
+  // Seen once in ~25 bulk downloads of 256 MiB: libtorrent went "finished" while a reader
+  // waited for a piece it had neither downloaded nor reported, and the reader waited forever.
+  const lt::torrent_handle handle = entry.torrent->handle();
+  try {
+    const auto state = handle.status({}).state;
+    const bool ltWantsNothing =
+        state == lt::torrent_status::finished || state == lt::torrent_status::seeding;
+    bool replan = false;
+    for (int piece : awaited) {
+      const lt::piece_index_t index(piece);
+      if (handle.have_piece(index)) {
+        // Usually its alert is merely still queued; waking the reader early costs nothing.
+        for (auto& waiter : entry.torrent->markPiece(piece)) deferred.push_back(std::move(waiter));
+        continue;
+      }
+      const auto planned = static_cast<std::size_t>(piece) < entry.priorities.size()
+                               ? entry.priorities[static_cast<std::size_t>(piece)]
+                               : std::uint8_t{0};
+      const auto applied = static_cast<std::uint8_t>(handle.piece_priority(index));
+      replan = replan || (planned != 0 && (applied != planned || ltWantsNothing));
+    }
+    if (!replan) return;
+    log("libtorrent does not want a piece a reader of " + entry.torrent->key() +
+        " waits for: applying the schedule again");
+    handle.clear_piece_deadlines();
+    entry.deadlinePieces.clear();
+    entry.priorities.clear();
+    reschedule(entry);
+  } catch (const lt::system_error&) {
+    // Removed meanwhile (a repair re-adds it and checks every piece).
+  }
 }
 
 void Session::requestReschedule(const std::shared_ptr<Torrent>& torrent) {

@@ -81,6 +81,9 @@ class Session : public StreamDirectory {
   void cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred);
   /// Bounds or opens the main streams' look-ahead and request pipeline (request_pacing.h).
   void pacePipeline();
+  /// Backstop for readers parked on a piece: wakes them if libtorrent has it, re-applies the
+  /// plan if libtorrent no longer wants it.
+  void reconcileAwaited(TorrentEntry& entry, Deferred& deferred);
   void requestReschedule(const std::shared_ptr<Torrent>& torrent);
   void reschedule(TorrentEntry& entry);
   void releaseLocked(const std::shared_ptr<Stream>& stream, Deferred& deferred);

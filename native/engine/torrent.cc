@@ -111,6 +111,13 @@ std::int64_t Torrent::contiguousFrom(std::int64_t offset, std::int64_t end) cons
   return std::min(cursor, end) - offset;
 }
 
+std::vector<int> Torrent::awaitedPieces() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int> pieces;
+  for (const auto& [piece, list] : waiters_) pieces.push_back(piece);
+  return pieces;
+}
+
 int Torrent::firstAwaited(int first, int last) const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = waiters_.lower_bound(first);

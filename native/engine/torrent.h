@@ -57,6 +57,8 @@ class Torrent {
   /// Marks a piece finished (hash passed); returns the waiters to run, outside any lock.
   std::vector<Waiter> markPiece(int piece);
   std::vector<Waiter> takeAllWaiters();
+  /// The pieces readers wait for, lowest first.
+  std::vector<int> awaitedPieces() const;
   /// The first piece in [first, last] a reader waits for; -1 if none.
   int firstAwaited(int first, int last) const;
   bool hasPiece(int piece) const;
