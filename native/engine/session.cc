@@ -886,7 +886,7 @@ void Session::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
     const auto state = handle.status({}).state;
     const bool ltWantsNothing =
         state == lt::torrent_status::finished || state == lt::torrent_status::seeding;
-    bool replan = false;
+    std::vector<lt::piece_index_t> unwanted;
     for (int piece : awaited) {
       const lt::piece_index_t index(piece);
       if (handle.have_piece(index)) {
@@ -898,11 +898,14 @@ void Session::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
                                ? entry.priorities[static_cast<std::size_t>(piece)]
                                : std::uint8_t{0};
       const auto applied = static_cast<std::uint8_t>(handle.piece_priority(index));
-      replan = replan || (planned != 0 && (applied != planned || ltWantsNothing));
+      if (planned != 0 && (applied != planned || ltWantsNothing)) unwanted.push_back(index);
     }
-    if (!replan) return;
+    if (unwanted.empty()) return;
     log("libtorrent does not want a piece a reader of " + entry.torrent->key() +
         " waits for: applying the schedule again");
+    // Through dont_download and back: libtorrent re-evaluates its finished state and its
+    // interest in peers only when a piece's priority crosses zero.
+    for (const lt::piece_index_t index : unwanted) handle.piece_priority(index, lt::dont_download);
     handle.clear_piece_deadlines();
     entry.deadlinePieces.clear();
     entry.priorities.clear();
