@@ -34,6 +34,32 @@ test('a restart on the same storagePath serves from the cache with no swarm at a
   t.is(sha256((await httpGet(again.url)).body), single.files[0].sha256);
 });
 
+test('after a restart, a cached track plays and another track of its torrent downloads from a libtorrent seed', async (t) => {
+  // The restart's torrent wants nothing it lacks until the second prepare. Had it dialed the
+  // seed then, its handshake would have said "upload-only", the seed would have closed the
+  // connection, and the second track would have waited a minute for libtorrent to dial again.
+  const { album } = await sharedFixtures();
+  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const [cachedIdx, nextIdx] = audio;
+  const storagePath = tempDir();
+  const swarm = await startSwarm(album, { seeders: ['libtorrent'] });
+  t.teardown(() => swarm.stop());
+  const torrent = new Uint8Array(album.torrent);
+  const first = await Session.create({ storagePath, settings });
+  const stream = await first.prepare({ torrent, peers: swarm.peers, fileIndex: cachedIdx });
+  t.is(sha256((await httpGet(stream.url)).body), album.files[cachedIdx].sha256);
+  await first.close();
+
+  const second = await Session.create({ storagePath, settings });
+  t.teardown(() => second.close());
+  const cached = await second.prepare({ torrent, peers: swarm.peers, fileIndex: cachedIdx });
+  t.is(second.stats(cached.token).state, 'complete');
+  t.is(sha256((await httpGet(cached.url)).body), album.files[cachedIdx].sha256);
+  const next = await second.prepare({ torrent, peers: swarm.peers, fileIndex: nextIdx });
+  t.is(sha256((await httpGet(next.url)).body), album.files[nextIdx].sha256);
+  t.is(swarm.seeders[0].uploadOnlyDrops(), 0, swarm.seeders[0].output());
+});
+
 test('evict removes expired idle torrents but never one a live stream uses', async (t) => {
   const { single, album } = await sharedFixtures();
   const swarmA = await startSwarm(single, { seeders: ['aria2'] });

@@ -52,6 +52,27 @@ test('every audio file of the album is served byte-exact, boundary and short las
   t.true(album.files.some((f) => f.offset % album.pieceLength !== 0));
 });
 
+test('a libtorrent seed never drops us as upload-only: peers are dialed once a piece is wanted', async (t) => {
+  // libtorrent's handshake says "upload-only" while a torrent wants no piece; a seed then
+  // closes the connection and libtorrent waits a minute to dial it again. Each session here
+  // adds the torrent with its metadata, so its stream attaches only after the check.
+  const { album } = await sharedFixtures();
+  const swarm = await startSwarm(album, { seeders: ['libtorrent'] });
+  t.teardown(() => swarm.stop());
+  const torrent = new Uint8Array(album.torrent);
+  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const sessions = await Promise.all(audio.flatMap(() => [openSession(t), openSession(t)]));
+  await Promise.all(
+    sessions.map(async (session, n) => {
+      const fileIndex = audio[n % audio.length];
+      const stream = await session.prepare({ torrent, peers: swarm.peers, fileIndex });
+      const response = await httpGet(stream.url, { headers: { Range: 'bytes=0-65535' } });
+      t.true(response.body.equals(await fileSlice(album.files[fileIndex].absPath, 0, 65535)));
+    }),
+  );
+  t.is(swarm.seeders[0].uploadOnlyDrops(), 0, swarm.seeders[0].output());
+});
+
 test('random ranges equal the source bytes while the download is still running', async (t) => {
   const { file, session, stream } = await throttledBig(t, 1_000_000);
   let servedBeforeComplete = 0;

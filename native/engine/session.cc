@@ -81,6 +81,7 @@ struct Session::TorrentEntry {
   std::vector<lt::tcp::endpoint> pendingPeers;  // given before the handle arrived
   std::set<lt::tcp::endpoint> knownPeers;       // every direct peer, for a re-add
   bool attached = false;
+  bool dialed = false;  // resumed: libtorrent connects to peers from then on
   bool metadataFromCache = false;
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
@@ -198,9 +199,10 @@ void Session::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params
                     lt::torrent_flags::duplicate_is_error);
   // Added paused: libtorrent dials a torrent's peers at once when it is resumed, otherwise
   // only from its once-a-second connect tick. A magnet resumes on its add alert; a torrent
-  // with metadata once its resume data is checked (onChecked), or when it needs a full check,
+  // with metadata once a stream wants a piece (reschedule), or when it needs a full check,
   // which a paused torrent never starts.
   params.flags |= lt::torrent_flags::paused;
+  entry.dialed = false;
   lt_->async_add_torrent(std::move(params));
 }
 
@@ -559,8 +561,11 @@ void Session::handleAlerts(Deferred& deferred) {
       entry.pendingPeers.clear();
       if (params.ti) {
         onMetadata(entry, params.ti);
+        // A re-added torrent (repair) kept its metadata and its streams: they want their
+        // pieces again before the check ends.
+        reschedule(entry);
       } else {
-        added->handle.resume();
+        dial(entry);
       }
     } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(metadata->handle))
@@ -568,11 +573,11 @@ void Session::handleAlerts(Deferred& deferred) {
     } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
       if (TorrentEntry* entry = findEntry(checked->handle)) onChecked(*entry, deferred);
     } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
-      if (state->state == lt::torrent_status::checking_files) state->handle.resume();
+      TorrentEntry* entry = findEntry(state->handle);
+      if (state->state == lt::torrent_status::checking_files && entry) dial(*entry);
       const bool active = state->state == lt::torrent_status::downloading ||
                           state->state == lt::torrent_status::finished ||
                           state->state == lt::torrent_status::seeding;
-      TorrentEntry* entry = findEntry(state->handle);
       if (active && entry && entry->torrent->info() && !entry->torrent->ready())
         onChecked(*entry, deferred);
     } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
@@ -637,8 +642,13 @@ void Session::onChecked(TorrentEntry& entry, Deferred& deferred) {
   entry.torrent->handle().clear_piece_deadlines();
   entry.deadlinePieces.clear();
   entry.priorities.clear();
-  reschedule(entry);
-  entry.torrent->handle().resume();  // added paused (see addToLibtorrent)
+  reschedule(entry);  // dials the peers if a stream wants a piece
+}
+
+void Session::dial(TorrentEntry& entry) {
+  if (entry.dialed) return;
+  entry.torrent->handle().resume();
+  entry.dialed = true;
 }
 
 // ---- pending operations -----------------------------------------------------------
@@ -969,6 +979,14 @@ void Session::reschedule(TorrentEntry& entry) {
   entry.deadlinePieces = std::move(next);
   for (std::size_t i = 0; i < streams.size(); ++i)
     streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
+  // Not before a missing piece is wanted: a torrent that wants nothing it lacks is "finished",
+  // and libtorrent then tells each peer in its handshake that we are upload-only. Seeds close
+  // such connections and libtorrent dials them again only after min_reconnect_time (60 s): a
+  // prepare whose stream attached a moment after the resume waited a minute for its data.
+  // The priorities above are posted first, so libtorrent applies them before it connects.
+  for (std::size_t piece = 0; piece < plan.priorities.size() && !entry.dialed; ++piece) {
+    if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece))) dial(entry);
+  }
 }
 
 }  // namespace vozduxan

@@ -74,6 +74,8 @@ class Session : public StreamDirectory {
   void handleAlerts(Deferred& deferred);
   void onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info);
   void onChecked(TorrentEntry& entry, Deferred& deferred);
+  /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
+  void dial(TorrentEntry& entry);
   void advanceOps(Deferred& deferred);
   bool advance(PendingOp& op, Deferred& deferred);
   bool advancePrepare(PendingOp& op, Deferred& deferred);

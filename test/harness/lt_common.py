@@ -61,8 +61,3 @@ def stop_event():
     threading.Thread(target=watch_stdin, daemon=True).start()
     return stop
 
-
-def log_errors(ses):
-    for a in ses.pop_alerts():
-        if a.category() & lt.alert.category_t.error_notification:
-            print('alert: %s' % a.message(), file=sys.stderr, flush=True)

@@ -4,7 +4,22 @@ import sys
 
 import libtorrent as lt
 
-from lt_common import log_errors, loopback_session, stop_event, torrent_flags
+from lt_common import loopback_session, stop_event, torrent_flags
+
+
+# libtorrent::errors::upload_upload_connection (not exported by the Python binding).
+UPLOAD_UPLOAD_CONNECTION = 37
+
+
+def report(ses):
+    """Prints error alerts, and a line for every peer dropped as upload-only."""
+    for a in ses.pop_alerts():
+        if isinstance(a, lt.peer_disconnected_alert) \
+                and a.error.category() == lt.libtorrent_category() \
+                and a.error.value() == UPLOAD_UPLOAD_CONNECTION:
+            print('DROPPED upload-only %s:%d' % tuple(a.endpoint), flush=True)
+        elif a.category() & lt.alert.category_t.error_notification:
+            print('alert: %s' % a.message(), file=sys.stderr, flush=True)
 
 
 def main():
@@ -17,7 +32,12 @@ def main():
     args = p.parse_args()
 
     stop = stop_event()
-    ses = loopback_session(args.port, {'upload_rate_limit': args.upload_limit})
+    # connect_notification: peer_disconnected_alert, to report upload-only drops.
+    ses = loopback_session(args.port, {
+        'upload_rate_limit': args.upload_limit,
+        'alert_mask': lt.alert.category_t.error_notification
+        | lt.alert.category_t.status_notification | lt.alert.category_t.connect_notification,
+    })
     if args.upload_limit:
         # Peers on 127.0.0.0/8 fall in the local peer class, which ignores rate limits:
         # put every address in the global class so the limit applies on loopback.
@@ -54,7 +74,7 @@ def main():
 
     print('READY %d' % ses.listen_port(), flush=True)
     while not stop.wait(0.2):
-        log_errors(ses)
+        report(ses)
     # Deleting the session sends 'stopped' to the tracker (bounded by stop_tracker_timeout).
     del ses
 

@@ -40,6 +40,8 @@ export interface Tied {
   readonly exited: Promise<Exit>;
   /** Last bytes of stdout+stderr, for error messages. */
   output(): string;
+  /** Calls listener with every complete output line from now on. */
+  onLine(listener: (line: string) => void): void;
   /** Resolves with the first output line matching re; rejects if the process exits first or on timeout. */
   waitForLine(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   /** Sends signal (default SIGTERM), then SIGKILL after graceMs; resolves once the process has exited. */
@@ -135,6 +137,9 @@ export function spawnTied(cmd: string, args: readonly string[], opts: SpawnTiedO
     child,
     exited,
     output: () => tail,
+    onLine(listener) {
+      lineWaiters.add(listener);
+    },
     waitForLine(re, timeoutMs) {
       return new Promise((resolve, reject) => {
         const done = (fn: () => void): void => {

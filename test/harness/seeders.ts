@@ -26,6 +26,11 @@ export interface Seeder {
   pid: number;
   /** Output captured so far, for test failure messages. */
   output(): string;
+  /**
+   * Connections this seeder closed because the leecher said it was upload-only (libtorrent's
+   * "upload to upload connection"); always 0 for aria2, which does not report them.
+   */
+  uploadOnlyDrops(): number;
   stop(): Promise<void>;
 }
 
@@ -33,10 +38,22 @@ const LT_SEEDER = fileURLToPath(new URL('./lt_seeder.py', import.meta.url));
 
 function seeder(kind: SeederKind, port: number, proc: Tied): Seeder {
   const pid = proc.child.pid ?? -1;
+  let drops = 0;
+  proc.onLine((line) => {
+    if (line.startsWith('DROPPED upload-only ')) drops += 1;
+  });
   // aria2c takes a full second to shut down gracefully, even on a second signal; a seeder
   // has nothing to save, so it is simply killed.
   const stop = (): Promise<void> => (kind === 'aria2' ? proc.stop(0, 'SIGKILL') : proc.stop());
-  return { kind, port, peer: `${LOOPBACK}:${port}`, pid, output: () => proc.output(), stop };
+  return {
+    kind,
+    port,
+    peer: `${LOOPBACK}:${port}`,
+    pid,
+    output: () => proc.output(),
+    uploadOnlyDrops: () => drops,
+    stop,
+  };
 }
 
 /** Starts a process and runs ready(); kills the process if that fails so nothing leaks. */
