@@ -199,8 +199,8 @@ void Session::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params
                     lt::torrent_flags::duplicate_is_error);
   // Added paused: libtorrent dials a torrent's peers at once when it is resumed, otherwise
   // only from its once-a-second connect tick. A magnet resumes on its add alert; a torrent
-  // with metadata once a stream wants a piece (reschedule), or when it needs a full check,
-  // which a paused torrent never starts.
+  // with metadata once a stream wants a piece it lacks (reschedule), or when it needs a full
+  // check, which a paused torrent never starts.
   params.flags |= lt::torrent_flags::paused;
   entry.dialed = false;
   lt_->async_add_torrent(std::move(params));
@@ -642,7 +642,7 @@ void Session::onChecked(TorrentEntry& entry, Deferred& deferred) {
   entry.torrent->handle().clear_piece_deadlines();
   entry.deadlinePieces.clear();
   entry.priorities.clear();
-  reschedule(entry);  // dials the peers if a stream wants a piece
+  reschedule(entry);  // dials the peers if a stream wants a piece the torrent lacks
 }
 
 void Session::dial(TorrentEntry& entry) {
