@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
 import { magnetFor, startSwarm } from './harness/index.ts';
-import { sharedFixtures, tempDir } from './helpers.ts';
+import { audioIndices, sharedFixtures, tempDir } from './helpers.ts';
 import { httpGet } from './http-client.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -39,8 +39,7 @@ test('after a restart, a cached track plays and another track of its torrent dow
   // seed then, its handshake would have said "upload-only", the seed would have closed the
   // connection, and the second track would have waited a minute for libtorrent to dial again.
   const { album } = await sharedFixtures();
-  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
-  const [cachedIdx, nextIdx] = audio;
+  const [cachedIdx, nextIdx] = audioIndices(album);
   const storagePath = tempDir();
   const swarm = await startSwarm(album, { seeders: ['libtorrent'] });
   t.teardown(() => swarm.stop());

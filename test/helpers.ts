@@ -10,7 +10,7 @@ import {
   type SessionConfig,
   VozduxanError,
 } from '../lib/index.ts';
-import { type Fixtures, makeFixtures } from './harness/index.ts';
+import { type Fixture, type Fixtures, makeFixtures } from './harness/index.ts';
 
 let fixtures: Promise<Fixtures> | undefined;
 
@@ -18,6 +18,11 @@ let fixtures: Promise<Fixtures> | undefined;
 export function sharedFixtures(): Promise<Fixtures> {
   fixtures ??= makeFixtures(mkdtempSync(join(tmpdir(), 'vz-fixtures-')));
   return fixtures;
+}
+
+/** Indices of a fixture's audio files (FLAC, MP3, WAV), in torrent order. */
+export function audioIndices(fixture: Fixture): number[] {
+  return fixture.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
 }
 
 export function tempDir(prefix = 'vz-store-'): string {

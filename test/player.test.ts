@@ -16,7 +16,7 @@ import {
   VozduxanError,
 } from '../lib/index.ts';
 import { type Fixture, type Swarm, startSwarm } from './harness/index.ts';
-import { openSession, rejectsWithCode, sharedFixtures, tempDir } from './helpers.ts';
+import { audioIndices, openSession, rejectsWithCode, sharedFixtures, tempDir } from './helpers.ts';
 import { httpGet } from './http-client.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -49,10 +49,6 @@ async function peek(promise: Promise<unknown>): Promise<'pending' | 'settled'> {
     new Promise<symbol>((r) => setImmediate(() => r(marker))),
   ]);
   return winner === marker ? 'pending' : 'settled';
-}
-
-function audioIndices(fixture: Fixture): number[] {
-  return fixture.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
 }
 
 interface Rig {

@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
 import { startSwarm } from './harness/index.ts';
-import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
+import { audioIndices, openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
 import { fileSlice, httpGet } from './http-client.ts';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -60,7 +60,7 @@ test('a libtorrent seed never drops us as upload-only: peers are dialed once a p
   const swarm = await startSwarm(album, { seeders: ['libtorrent'] });
   t.teardown(() => swarm.stop());
   const torrent = new Uint8Array(album.torrent);
-  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const audio = audioIndices(album);
   const sessions = await Promise.all(audio.flatMap(() => [openSession(t), openSession(t)]));
   await Promise.all(
     sessions.map(async (session, n) => {
@@ -168,7 +168,7 @@ test('release during a prepare on the same torrent leaves that prepare intact', 
   t.teardown(() => swarm.stop());
   const session = await openSession(t);
   const torrent = new Uint8Array(album.torrent);
-  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const audio = audioIndices(album);
   const current = await session.prepare({ torrent, peers: swarm.peers, fileIndex: audio[0] });
   const next = session.prepare({ torrent, peers: swarm.peers, fileIndex: audio[1] });
   t.true(await session.release(current.token));
@@ -214,7 +214,7 @@ test('a prefetch (main: false) does not stall the main stream', async (t) => {
   t.teardown(() => swarm.stop());
   const session = await openSession(t);
   const torrent = new Uint8Array(album.torrent);
-  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const audio = audioIndices(album);
   const [mainIndex, nextIndex] = [audio[0], audio[audio.length - 1]];
   const prefetch = await session.prepare({
     torrent,
@@ -270,7 +270,7 @@ test('five streams at once over two torrents, each byte-exact', async (t) => {
     await singleSwarm.stop();
   });
   const session = await openSession(t);
-  const audio = album.files.flatMap((f, i) => (/\.(flac|mp3|wav)$/.test(f.path) ? [i] : []));
+  const audio = audioIndices(album);
   const wanted = [
     ...audio.map((index) => ({ fixture: album, peers: albumSwarm.peers, index, main: false })),
     { fixture: single, peers: singleSwarm.peers, index: 0, main: true },

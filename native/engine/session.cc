@@ -559,11 +559,12 @@ void Session::handleAlerts(Deferred& deferred) {
       entry.attached = true;
       for (const auto& peer : entry.pendingPeers) added->handle.connect_peer(peer);
       entry.pendingPeers.clear();
-      if (params.ti) {
-        onMetadata(entry, params.ti);
+      if (params.ti && entry.torrent->info()) {
         // A re-added torrent (repair) kept its metadata and its streams: they want their
         // pieces again before the check ends.
         reschedule(entry);
+      } else if (params.ti) {
+        onMetadata(entry, params.ti);
       } else {
         dial(entry);
       }
