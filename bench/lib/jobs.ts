@@ -221,6 +221,8 @@ async function startJob(live: Live): Promise<void> {
   m.seek10 = p.tFirstByte - p.tRequest;
   const s50 = await seek(p, 0.5);
   m.seek50 = s50.tFirstByte - s50.tRequest;
+  // Back to 10 % is a seek too: the browser drops the response at 50 % first.
+  s50.abort();
   p = await playAt10();
   const s90 = await seek(p, 0.9);
   m.seek90 = s90.tFirstByte - s90.tRequest;
