@@ -13,6 +13,7 @@ export interface NativeSessionConfig {
   metadataTimeoutMs?: number;
   bufferTimeoutMs?: number;
   settings?: Record<string, NativeSettingValue>;
+  caFile?: string;
   onLog?: (message: string) => void;
 }
 
@@ -59,7 +60,14 @@ export declare class NativeSession {
   close(): Promise<void>;
 }
 
+export interface NativeBuildInfo {
+  openssl: string;
+  selfContained: boolean;
+  systemCaBundle: string;
+}
+
 export interface NativeBinding {
   NativeSession: typeof NativeSession;
   libtorrentVersion: string;
+  build: NativeBuildInfo;
 }

@@ -5,6 +5,7 @@
 export { type ErrorCode, VozduxanError } from './errors';
 
 import { loadBinding } from './native';
+import type { BuildInfo } from './types';
 
 export { Player } from './player';
 export type {
@@ -25,6 +26,7 @@ export type {
 } from './player-types';
 export { LOOPBACK_SETTINGS, Session } from './session';
 export type {
+  BuildInfo,
   EvictResult,
   FileEntry,
   ListFilesOptions,
@@ -40,4 +42,11 @@ export { loadBinding };
 /** The libtorrent-rasterbar version the addon was built against. */
 export function libtorrentVersion(): string {
   return loadBinding().libtorrentVersion;
+}
+
+/** What the loaded addon was built with: libtorrent and OpenSSL versions, and whether it is the
+ * self-contained prebuild. */
+export function buildInfo(): BuildInfo {
+  const binding = loadBinding();
+  return { libtorrent: binding.libtorrentVersion, ...binding.build };
 }

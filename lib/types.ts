@@ -20,6 +20,12 @@ export interface SessionConfig {
    * `{ enable_dht: false, listen_interfaces: '127.0.0.1:0' }`. Unknown names reject with BAD_INPUT.
    */
   settings?: Record<string, SettingValue>;
+  /**
+   * A PEM file of CA certificates to trust for `https://` trackers, besides the system's CAs
+   * (found at run time in the usual places: Debian, Fedora, SUSE, Alpine). Process-wide: one
+   * OpenSSL serves every session, so a CA given to one session is trusted by later ones too.
+   */
+  caFile?: string;
   /** Engine log lines, delivered on the JS thread (peer-connect noise filtered out). */
   onLog?: (message: string) => void;
 }
@@ -127,4 +133,16 @@ export interface EvictResult {
   freedBytes: number;
   /** Bytes the cache holds afterwards. */
   cacheBytes: number;
+}
+
+/** What the loaded addon was built with (see {@link buildInfo}). */
+export interface BuildInfo {
+  /** libtorrent-rasterbar's version, e.g. `2.0.8`. */
+  libtorrent: string;
+  /** The OpenSSL the addon carries (e.g. `OpenSSL 3.0.22 ...`), or `''` when it uses the system's. */
+  openssl: string;
+  /** True for the prebuilt addon: static libtorrent and OpenSSL, no system library needed. */
+  selfContained: boolean;
+  /** The system CA bundle found for HTTPS trackers, or `''` if none of the usual files exists. */
+  systemCaBundle: string;
 }

@@ -11,6 +11,8 @@ packages=(
   clang-format                                  # lint
   iproute2 util-linux procps                    # scripts/hermetic.sh (ip, unshare), process tools
   chromium                                      # real <audio> client via playwright-core
+  debootstrap qemu-user-static binutils         # the prebuilt addon (scripts/prebuild/, scripts/smoke/)
+  openssl ca-certificates                       # test CAs for the HTTPS tracker; the system CA bundle
 )
 
 missing=()

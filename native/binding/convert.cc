@@ -50,6 +50,7 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
     config.metadataTimeout = ms;
   if (auto ms = optionalMillis(options, "bufferTimeoutMs"); ms.count() > 0)
     config.bufferTimeout = ms;
+  config.caFile = string(options, "caFile");
   if (present(options, "settings")) {
     const Napi::Value raw = options.Get("settings");
     if (!raw.IsObject()) badInput("settings must be an object");

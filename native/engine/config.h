@@ -22,6 +22,8 @@ struct SessionConfig {
   std::chrono::milliseconds bufferTimeout{120'000};
   /// libtorrent settings by settings_pack name, applied after our defaults.
   std::vector<std::pair<std::string, SettingValue>> settings;
+  /// Extra CA certificates (PEM) for HTTPS trackers; "" → only the system's.
+  std::string caFile;
   /// Called from engine threads; the binding forwards it to the JS thread.
   std::function<void(const std::string&)> log;
 };

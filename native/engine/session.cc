@@ -17,6 +17,7 @@
 #include "engine/request_pacing.h"
 #include "engine/session_settings.h"
 #include "engine/tcp_no_delay.h"
+#include "engine/tls_trust.h"
 #include "engine/token.h"
 #include "engine/torrent_input.h"
 
@@ -91,6 +92,8 @@ Session::Session(SessionConfig config)
     : config_(std::move(config)),
       cache_(config_.storagePath),
       http_(*this, [this](const std::string& m) { log(m); }) {
+  // Before libtorrent starts: its network thread loads the trusted CAs once, at start-up.
+  if (!config_.caFile.empty()) addTrustedCaFile(config_.caFile);
   lt::settings_pack pack = buildSettings(config_);
   for (const auto& [name, value] : config_.settings) {
     if (name == "request_queue_time") adaptiveQueue_ = false;  // the caller's choice stands

@@ -8,6 +8,7 @@ export {
   makeFixtures,
   sha256File,
 } from './fixtures.ts';
+export { type HttpsTracker, startHttpsTracker } from './https-tracker.ts';
 export { type FetchOptions, ltFetch } from './leecher.ts';
 export { type MagnetOptions, magnetFor } from './magnet.ts';
 export { freePort, LOOPBACK, sleep, tcpAccepts, waitFor } from './net.ts';
