@@ -37,7 +37,6 @@ export type {
   StreamStats,
   TorrentInput,
 } from './types';
-export { loadBinding };
 
 /** The libtorrent-rasterbar version the addon was built against. */
 export function libtorrentVersion(): string {

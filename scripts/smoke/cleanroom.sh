@@ -46,6 +46,12 @@ cp "$here"/consumer.cjs "$here"/consumer.mjs "$here"/consumer.ts "$room/app/"
 # The npm cache this machine already has (what `npm install` of the project filled), so the
 # install works with no registry at all.
 cp -a "${npm_config_cache:-$HOME/.npm}/_cacache" "$room/root/.npm/"
+# The TypeScript consumer's compiler and Node types, as this checkout has them (an offline npm
+# cannot resolve a version range), in a folder of their own so they count in no install.
+mkdir -p "$room/tools/node_modules/@types"
+cp -a "$project/node_modules/typescript" "$room/tools/node_modules/"
+cp -a "$project/node_modules/@types/node" "$room/tools/node_modules/@types/"
+cp -a "$project/node_modules/undici-types" "$room/tools/node_modules/" 2>/dev/null || true
 
 export CLEANROOM=$room
 "$project/scripts/hermetic.sh" bash -euo pipefail -c '
@@ -61,6 +67,6 @@ export CLEANROOM=$room
     node --import tsx "$here/seed-and-run.ts" "$here/in-cleanroom.sh" "$consumer"
   done
   echo "== TypeScript consumer, strict"
-  inroom sh -c "cd /app && npm install --offline --no-audit --no-fund --no-save typescript@5.9 @types/node@20 >/dev/null &&
-    npx tsc --strict --noEmit --module nodenext --moduleResolution nodenext --target es2022 --types node consumer.ts && echo typecheck ok"
+  inroom sh -c "cd /app && node /tools/node_modules/typescript/bin/tsc --strict --noEmit --module nodenext \
+    --moduleResolution nodenext --target es2022 --typeRoots /tools/node_modules/@types --types node consumer.ts && echo typecheck ok"
 ' cleanroom "$here"
