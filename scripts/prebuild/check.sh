@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails loudly unless a prebuilt addon is self-contained: it may need only glibc's own libraries,
-# at most GLIBC_2.31, no libstdc++ symbol version, and it exports only the N-API entry points.
+# at most GLIBC_2.31, no libstdc++ symbol version, it exports only the N-API entry points, and it
+# can never be unloaded.
 # Uses readelf only, so it checks x64 and arm64 files alike. Usage: check.sh FILE.node...
 set -euo pipefail
 max_glibc=2.31
@@ -31,6 +32,8 @@ for file in "$@"; do
   strays=$(readelf --dyn-syms -W "$file" | awk '$1 ~ /^[0-9]+:$/ && $7 == "UND" && $5 != "WEAK" && $8 != "" {print $8}' |
     grep -vE '@GLIBC_[0-9.]+( \([0-9]+\))?$|^(napi|node_api)_' | tr '\n' ' ' || true)
   [[ -z $strays ]] || fail "leaves undefined: $strays"
+  # Never unloaded (see CMakeLists.txt: the static OpenSSL's thread-exit destructors).
+  readelf -dW "$file" | grep -q 'FLAGS_1.*NODELETE' || fail "is not linked with -z nodelete"
   count=$(grep -c . <<<"$exports" || true)
   ((count == 2)) || fail "exports $count symbols, expected the 2 N-API entry points"
   size=$(stat -c %s "$file")
