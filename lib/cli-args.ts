@@ -130,7 +130,8 @@ function explainParseError(error: unknown): string {
     if (message.includes('does not take an argument')) return `${option} takes no value`;
   }
   // Node's messages may span lines; the first one says what is wrong.
-  return message.split('\n')[0].replace(/\.$/, '');
+  const [first = message] = message.split('\n');
+  return first.replace(/\.$/, '');
 }
 
 function longName(option: string): string {

@@ -123,7 +123,8 @@ function byIndex(files: readonly FileEntry[], index: number): FileEntry {
 
 function byName(files: readonly FileEntry[], pattern: string): FileEntry {
   const matches = files.filter((f) => nameMatches(f.name, pattern));
-  if (matches.length === 1) return matches[0];
+  const [only] = matches;
+  if (matches.length === 1 && only) return only;
   if (matches.length === 0) throw new CliError(`no file name matches '${pattern}'`);
   const listed = matches
     .slice(0, 3)

@@ -39,7 +39,12 @@ export class VozduxanError extends Error {
   /** Stable, machine-readable cause. */
   readonly code: ErrorCode;
 
-  /** @param code stable cause @param message human-readable detail */
+  /**
+   * Makes an error with a stable code.
+   * @param code the stable cause.
+   * @param message human-readable detail.
+   * @param options `cause`: the underlying error (the addon's, for one that came from it).
+   */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'VozduxanError';

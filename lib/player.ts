@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { torrentBytes } from './base64';
 import { toVozduxanError, VozduxanError } from './errors';
+import { type Parked, SLOTS, SlotTable, stateOf, streamOf } from './player-slots';
 import type {
   PlayerEvents,
   PlayerListFilesOptions,
   PlayerOperation,
   PlayerReleaseReason,
   PlayerSlot,
-  PlayerSlotState,
   PlayerSlots,
   PlayerStream,
   PrefetchNextTrackOptions,
@@ -15,32 +15,11 @@ import type {
   TorrentFileInput,
 } from './player-types';
 import type { Session } from './session';
+import { readTrack, type Track } from './track-input';
 import type { FileEntry, StreamInfo, StreamStats } from './types';
 
 /** `session.evict()` runs on every EVICT_EVERY-th counted release. */
 const EVICT_EVERY = 10;
-const SLOTS: readonly PlayerSlot[] = ['current', 'prefetch', 'warm'];
-
-interface Parked extends PlayerSlotState {
-  /** Info hash (or magnet) plus file index: what "the same track" means. */
-  key: string;
-}
-
-interface InFlight {
-  version: number;
-  controller: AbortController;
-  key: string;
-  /** The public promise, so a repeated prefetch of the same track joins it. */
-  promise?: Promise<PlayerStream>;
-}
-
-interface Track {
-  magnet: string;
-  fileIdx: number;
-  key: string;
-  torrent: Uint8Array | undefined;
-  peers: string[] | undefined;
-}
 
 /**
  * The layer between an audio player and a {@link Session}: the seeds' commands, with three
@@ -62,21 +41,15 @@ interface Track {
  */
 export class Player extends EventEmitter<PlayerEvents> {
   readonly #session: Session;
-  readonly #slots: Record<PlayerSlot, Parked | undefined> = {
-    current: undefined,
-    prefetch: undefined,
-    warm: undefined,
-  };
-  readonly #versions: Record<PlayerSlot, number> = { current: 0, prefetch: 0, warm: 0 };
-  readonly #inFlight: Record<PlayerSlot, InFlight | undefined> = {
-    current: undefined,
-    prefetch: undefined,
-    warm: undefined,
-  };
+  readonly #slots = new SlotTable();
   readonly #background = new Set<Promise<void>>();
   #releases = 0;
 
-  /** @param session the session to stream from; the player does not own or close it. */
+  /**
+   * Makes a player over a session.
+   * @param session the session to stream from; the player does not own or close it.
+   * @throws VozduxanError BAD_INPUT when `session` is not a {@link Session}.
+   */
   constructor(session: Session) {
     super();
     if (typeof session?.prepare !== 'function') {
@@ -93,6 +66,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    * released after the new stream is ready, in the background ('rotated').
    * Rejects with BAD_INPUT (bad magnet, peers or base64), INVALID_FILE, METADATA_TIMEOUT,
    * BUFFER_TIMEOUT, STORAGE_ERROR, CANCELLED, CLOSED or INTERNAL.
+   * @param options the track: magnet, file index, and optionally its .torrent and peers.
    */
   async prepareStream(options: PrepareStreamOptions): Promise<PlayerStream> {
     try {
@@ -110,7 +84,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    * @returns whether a call was in flight.
    */
   cancelPrepare(): boolean {
-    return this.#cancelSlot('current');
+    return this.#slots.cancel('current');
   }
 
   /**
@@ -120,6 +94,7 @@ export class Player extends EventEmitter<PlayerEvents> {
    * released once the new stream is ready ('replaced'). Asking again for the track a slot
    * already holds or is preparing returns that stream or call.
    * Rejects with the codes of {@link prepareStream}.
+   * @param options the next track and which slot to park it in (`warmOnly`).
    */
   prefetchNextTrack(options: PrefetchNextTrackOptions): Promise<PlayerStream> {
     let track: Track;
@@ -136,14 +111,14 @@ export class Player extends EventEmitter<PlayerEvents> {
     } catch (error) {
       return Promise.reject(this.#fail('prefetchNextTrack', error));
     }
-    const parked = this.#slots[slot];
+    const parked = this.#slots.parked(slot);
     if (parked?.key === track.key) return Promise.resolve(streamOf(parked));
-    const pending = this.#inFlight[slot];
+    const pending = this.#slots.pending(slot);
     if (pending?.key === track.key && pending.promise) return pending.promise;
     const promise = this.#prepareInto(slot, track).catch((error: unknown) => {
       throw this.#fail('prefetchNextTrack', error);
     });
-    const started = this.#inFlight[slot];
+    const started = this.#slots.pending(slot);
     if (started) started.promise = promise;
     return promise;
   }
@@ -153,12 +128,12 @@ export class Player extends EventEmitter<PlayerEvents> {
    * can release it twice). Counts toward eviction: every 10th counted release (this one,
    * rotations, replacements and discarded results alike) also awaits `session.evict()`.
    * Resolves false when the engine no longer knew the token. Rejects with CLOSED or INTERNAL.
+   * @param token the stream's token, from {@link prepareStream} or {@link prefetchNextTrack}.
    */
   async releaseStream(token: string): Promise<boolean> {
     try {
       if (typeof token !== 'string') throw new VozduxanError('BAD_INPUT', 'token must be a string');
-      const slot = SLOTS.find((s) => this.#slots[s]?.token === token);
-      if (slot) this.#slots[slot] = undefined;
+      const slot = this.#slots.takeToken(token);
       return await this.#release(token, slot, 'request', true);
     } catch (error) {
       throw this.#fail('releaseStream', error);
@@ -173,12 +148,8 @@ export class Player extends EventEmitter<PlayerEvents> {
    * Rejects with the first failure (CLOSED or INTERNAL) after trying every step.
    */
   async dispose(): Promise<void> {
-    for (const slot of SLOTS) this.#cancelSlot(slot);
-    const taken = SLOTS.flatMap((slot) => {
-      const parked = this.#slots[slot];
-      this.#slots[slot] = undefined;
-      return parked ? [parked] : [];
-    });
+    for (const slot of SLOTS) this.#slots.cancel(slot);
+    const taken = this.#slots.takeAll();
     const results = await Promise.allSettled(
       taken.map((parked) => this.#release(parked.token, parked.slot, 'dispose', false)),
     );
@@ -195,6 +166,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   /**
    * Moves a stream's deadline window to the playback position; call it on every
    * `timeupdate` and seek with `currentTime × bytes per second`. Non-blocking.
+   * @param token the stream's token.
+   * @param byteOffset the playback position in the file, in bytes.
    * @returns false when the token is unknown or released.
    * @throws VozduxanError BAD_INPUT for a negative or non-finite offset, CLOSED.
    */
@@ -204,6 +177,7 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   /**
    * Live numbers for a stream's status popup (download rate, peers, buffered bytes...).
+   * @param token the stream's token.
    * @throws VozduxanError NOT_FOUND for unknown or released tokens, CLOSED.
    */
   streamStats(token: string): StreamStats {
@@ -213,6 +187,9 @@ export class Player extends EventEmitter<PlayerEvents> {
   /**
    * Lists a torrent's files without starting playback. With a .torrent (bytes or base64)
    * the answer is immediate. Rejects with BAD_INPUT, METADATA_TIMEOUT, CANCELLED or CLOSED.
+   * @param magnet the torrent's magnet URI; `''` with a .torrent given.
+   * @param torrentFile the .torrent file, bytes or base64, to skip the metadata exchange.
+   * @param options direct peers and an AbortSignal.
    */
   async listFiles(
     magnet: string,
@@ -234,17 +211,12 @@ export class Player extends EventEmitter<PlayerEvents> {
 
   /** A snapshot of the three slots (copies; changing them changes nothing). */
   slots(): PlayerSlots {
-    const out: PlayerSlots = {};
-    for (const slot of SLOTS) {
-      const parked = this.#slots[slot];
-      if (parked) out[slot] = stateOf(parked);
-    }
-    return out;
+    return this.#slots.snapshot();
   }
 
   /** Whether a {@link prepareStream} call is in flight. */
   get preparing(): boolean {
-    return this.#inFlight.current !== undefined;
+    return this.#slots.pending('current') !== undefined;
   }
 
   /**
@@ -258,12 +230,8 @@ export class Player extends EventEmitter<PlayerEvents> {
   async #prepareInto(slot: PlayerSlot, track: Track): Promise<PlayerStream> {
     // Synchronous up to the first await: the version bump, the abort of the older call and
     // the registration of this one happen before anything else can run.
-    const version = ++this.#versions[slot];
-    this.#inFlight[slot]?.controller.abort();
-    const controller = new AbortController();
-    const inFlight: InFlight = { version, controller, key: track.key };
-    this.#inFlight[slot] = inFlight;
-    const current = () => this.#versions[slot] === version;
+    const call = this.#slots.begin(slot, track.key);
+    const current = () => this.#slots.isCurrent(call);
     let info: StreamInfo;
     try {
       info = await this.#session.prepare({
@@ -272,7 +240,7 @@ export class Player extends EventEmitter<PlayerEvents> {
         peers: track.peers,
         fileIndex: track.fileIdx,
         main: slot === 'current',
-        signal: controller.signal,
+        signal: call.controller.signal,
         onProgress: (fraction, status) => {
           if (!current()) return;
           const percent = Math.round(fraction * 100);
@@ -289,7 +257,7 @@ export class Player extends EventEmitter<PlayerEvents> {
       // A superseded call reports CANCELLED whatever the engine said: its outcome is moot.
       throw current() ? error : cancelled(slot);
     } finally {
-      if (this.#inFlight[slot] === inFlight) this.#inFlight[slot] = undefined;
+      this.#slots.end(call);
     }
     if (!current()) {
       // The version guard: a late result is released (before the call rejects) and never
@@ -310,23 +278,12 @@ export class Player extends EventEmitter<PlayerEvents> {
       fileSize: info.fileSize,
       mimeType: info.mimeType,
     };
-    const old = this.#slots[slot];
-    this.#slots[slot] = parked;
-    const consumed: Parked[] = [];
-    if (slot === 'current') {
-      for (const other of ['prefetch', 'warm'] as const) {
-        const held = this.#slots[other];
-        if (held?.key === track.key) {
-          this.#slots[other] = undefined;
-          consumed.push(held);
-        }
-      }
-    }
+    const { old, consumed } = this.#slots.park(parked);
     this.emit('ready', stateOf(parked));
     // Rotation: the old token goes only now that the new stream is ready, and in the
     // background, so neither this call nor any other waits for it.
     const operation = operationOf(slot);
-    if (old && old.token !== parked.token) {
+    if (old) {
       const reason = slot === 'current' ? 'rotated' : 'replaced';
       void this.#track(this.#release(old.token, slot, reason, true), operation);
     }
@@ -334,15 +291,6 @@ export class Player extends EventEmitter<PlayerEvents> {
       void this.#track(this.#release(held.token, held.slot, 'consumed', true), operation);
     }
     return streamOf(parked);
-  }
-
-  #cancelSlot(slot: PlayerSlot): boolean {
-    const inFlight = this.#inFlight[slot];
-    if (!inFlight) return false;
-    this.#versions[slot] += 1;
-    this.#inFlight[slot] = undefined;
-    inFlight.controller.abort();
-    return true;
   }
 
   async #release(
@@ -388,56 +336,4 @@ function cancelled(slot: PlayerSlot): VozduxanError {
 
 function operationOf(slot: PlayerSlot): PlayerOperation {
   return slot === 'current' ? 'prepareStream' : 'prefetchNextTrack';
-}
-
-function readTrack(
-  options: { peers?: string[] } | null | undefined,
-  magnet: unknown,
-  fileIdx: unknown,
-  torrentFile: TorrentFileInput | undefined,
-  what = 'torrentFile',
-): Track {
-  if (typeof options !== 'object' || options === null) {
-    throw new VozduxanError('BAD_INPUT', 'expected an options object');
-  }
-  if (typeof magnet !== 'string') throw new VozduxanError('BAD_INPUT', 'magnet must be a string');
-  if (typeof fileIdx !== 'number')
-    throw new VozduxanError('INVALID_FILE', 'fileIdx must be a number');
-  const torrent = torrentBytes(torrentFile, what);
-  const key = `${infoHashOf(magnet) ?? magnet}#${fileIdx}`;
-  return { magnet, fileIdx, key, torrent, peers: options.peers };
-}
-
-function streamOf(parked: PlayerStream): PlayerStream {
-  return {
-    url: parked.url,
-    token: parked.token,
-    fileSize: parked.fileSize,
-    mimeType: parked.mimeType,
-  };
-}
-
-function stateOf(parked: Parked): PlayerSlotState {
-  const { key: _key, ...state } = parked;
-  return { ...state };
-}
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** The v1 info hash of a magnet as 40 hex digits (hex or base32 `xt`), or undefined. */
-function infoHashOf(magnet: string): string | undefined {
-  const match = /[?&]xt=urn:btih:([0-9a-z]+)/i.exec(magnet);
-  const hash = match?.[1]?.toLowerCase();
-  if (!hash) return undefined;
-  if (/^[0-9a-f]{40}$/.test(hash)) return hash;
-  if (hash.length !== 32) return undefined;
-  let bits = '';
-  for (const char of hash) {
-    const value = BASE32.indexOf(char);
-    if (value < 0) return undefined;
-    bits += value.toString(2).padStart(5, '0');
-  }
-  return (bits.match(/.{4}/g) ?? [])
-    .map((nibble) => Number.parseInt(nibble, 2).toString(16))
-    .join('');
 }

@@ -45,6 +45,7 @@ export class Session {
   /**
    * Starts a session. Rejects with STORAGE_ERROR when `storagePath` cannot be created or
    * written, and BAD_INPUT for malformed options or unknown libtorrent settings.
+   * @param config the storage folder, cache limits, time-outs and libtorrent settings.
    */
   static async create(config: SessionConfig): Promise<Session> {
     if (typeof config !== 'object' || config === null) {
@@ -72,6 +73,7 @@ export class Session {
   /**
    * Lists a torrent's files. With .torrent bytes the answer is immediate; with a magnet alone
    * the metadata comes from peers. Rejects with BAD_INPUT, METADATA_TIMEOUT, CANCELLED or CLOSED.
+   * @param options the torrent (magnet and/or .torrent bytes, peers), a time-out and a signal.
    */
   async listFiles(options: ListFilesOptions): Promise<FileEntry[]> {
     const { signal, ...request } = checkInput(options);
@@ -82,6 +84,7 @@ export class Session {
    * Prepares a file for streaming and resolves once its fast-start prebuffer is verified.
    * Rejects with BAD_INPUT, INVALID_FILE, METADATA_TIMEOUT, BUFFER_TIMEOUT, STORAGE_ERROR,
    * CANCELLED or CLOSED.
+   * @param options the torrent, the file index, main or prefetch, progress callback and signal.
    */
   async prepare(options: PrepareOptions): Promise<StreamInfo> {
     const { signal, ...request } = checkInput(options);
@@ -97,6 +100,9 @@ export class Session {
   /**
    * Moves a stream's deadline window to the player's position (call it on every `timeupdate`).
    * Non-blocking. Returns false when the token is unknown or released.
+   * @param token the stream's token.
+   * @param byteOffset the playback position in the file, in bytes (finite, >= 0; floored).
+   * @throws VozduxanError BAD_INPUT for a negative or non-finite offset, CLOSED.
    */
   notifyPosition(token: string, byteOffset: number): boolean {
     if (!Number.isFinite(byteOffset) || byteOffset < 0) {
@@ -108,12 +114,16 @@ export class Session {
   /**
    * Stops a stream: clears its deadlines and ends its in-flight responses; later requests to its
    * URL get 404. Idempotent: resolves false when the token was unknown or already released.
+   * @param token the stream's token.
    */
   async release(token: string): Promise<boolean> {
     return this.#call(() => this.#native.release(token));
   }
 
-  /** Live numbers for a stream; fast, no I/O. Throws NOT_FOUND for unknown or released tokens. */
+  /**
+   * Live numbers for a stream; fast, no I/O. Throws NOT_FOUND for unknown or released tokens.
+   * @param token the stream's token.
+   */
   stats(token: string): StreamStats {
     const stats = this.#call(() => this.#native.stats(token));
     if (!stats) throw new VozduxanError('NOT_FOUND', 'no stream with this token');

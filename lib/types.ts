@@ -26,7 +26,10 @@ export interface SessionConfig {
    * OpenSSL serves every session, so a CA given to one session is trusted by later ones too.
    */
   caFile?: string;
-  /** Engine log lines, delivered on the JS thread (peer-connect noise filtered out). */
+  /**
+   * Engine log lines, delivered on the JS thread (peer-connect noise filtered out).
+   * @param message one log line.
+   */
   onLog?: (message: string) => void;
 }
 
@@ -71,7 +74,11 @@ export interface PrepareOptions extends TorrentInput {
   main?: boolean;
   /** Overrides the session's metadata timeout for this call, in ms. */
   metadataTimeoutMs?: number;
-  /** Prebuffer progress on the JS thread: fraction 0..1 and a status text. */
+  /**
+   * Prebuffer progress on the JS thread.
+   * @param fraction how much of the prebuffer is verified, 0..1.
+   * @param status `resolving metadata`, `checking files`, `buffering` or `ready`.
+   */
   onProgress?: (fraction: number, status: string) => void;
   /** Aborting stops the native wait, releases what the call started, and rejects with CANCELLED. */
   signal?: AbortSignal;
