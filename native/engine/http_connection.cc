@@ -6,7 +6,6 @@
 #include <chrono>
 
 #include "engine/http_range.h"
-#include "engine/http_server.h"
 
 namespace vozduxan {
 
@@ -18,7 +17,6 @@ namespace {
 
 constexpr std::size_t kChunkBytes = 1 << 20;
 constexpr int kMaxRetries = 2000;  // × 5 ms: a finished piece not on disk after 10 s is an error
-constexpr std::string_view kStreamPrefix = "/stream/";
 
 bool validToken(std::string_view token) {
   if (token.empty() || token.size() > 128) return false;
@@ -30,10 +28,12 @@ bool validToken(std::string_view token) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer& server, tcp::socket socket)
-    : server_(server), socket_(std::move(socket)), retryTimer_(server.io()) {}
+HttpConnection::HttpConnection(Context context, tcp::socket socket)
+    : context_(std::move(context)), socket_(std::move(socket)), retryTimer_(context_.io) {}
 
-HttpConnection::~HttpConnection() { server_.forget(this); }
+HttpConnection::~HttpConnection() {
+  if (context_.forget) context_.forget(this);
+}
 
 void HttpConnection::start() {
   boost::system::error_code ignored;
@@ -74,7 +74,7 @@ void HttpConnection::readRequest() {
 
 bool HttpConnection::hostAllowed() const {
   const auto host = request_[http::field::host];
-  const std::string port = std::to_string(server_.port());
+  const std::string port = std::to_string(context_.port);
   return boost::beast::iequals(host, "127.0.0.1:" + port) ||
          boost::beast::iequals(host, "localhost:" + port);
 }
@@ -104,10 +104,10 @@ void HttpConnection::handleRequest() {
   }
   std::string_view target = request_.target();
   target = target.substr(0, target.find('?'));
-  if (target.substr(0, kStreamPrefix.size()) != kStreamPrefix)
+  if (target.substr(0, kStreamPath.size()) != kStreamPath)
     return sendError(http::status::not_found, "not found");
-  const std::string_view token = target.substr(kStreamPrefix.size());
-  source_ = validToken(token) ? server_.streams().findStream(std::string(token)) : nullptr;
+  const std::string_view token = target.substr(kStreamPath.size());
+  source_ = validToken(token) ? context_.streams.findStream(std::string(token)) : nullptr;
   if (!source_) return sendError(http::status::not_found, "not found");
 
   const std::int64_t size = source_->size();
@@ -167,7 +167,7 @@ void HttpConnection::pump() {
   chunk_.resize(static_cast<std::size_t>(std::min<std::int64_t>(remaining_, kChunkBytes)));
   std::size_t got = 0;
   // The waiter owns the connection while it waits: nothing else is pending on it.
-  auto resume = [self = shared_from_this(), &io = server_.io()] {
+  auto resume = [self = shared_from_this(), &io = context_.io] {
     net::post(io, [self] { self->pump(); });
   };
   switch (source_->read(offset_, chunk_.data(), chunk_.size(), got, resume)) {
@@ -186,7 +186,7 @@ void HttpConnection::pump() {
       return;  // resume() runs when the piece arrives or the stream goes away
     case ReadStatus::Retry:
       if (++retries_ > kMaxRetries) {
-        server_.log()("http: piece bytes never matched their hash on disk; closing response");
+        context_.log("http: piece bytes never matched their hash on disk; closing response");
         return close();
       }
       retryTimer_.expires_after(std::chrono::milliseconds(5));

@@ -1,23 +1,41 @@
 // One keep-alive HTTP connection: parses requests with Beast and streams file bytes
 // as their pieces verify, stopping when a newer Range request for the token arrives.
+// It knows nothing of the server that accepted it, only its Context, so a test can drive
+// it alone over a loopback socket against a stub StreamSource (native/test/).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/stream_source.h"
 
 namespace vozduxan {
 
-class HttpServer;
+/// Streams are served at http://127.0.0.1:PORT/stream/TOKEN.
+constexpr std::string_view kStreamPath = "/stream/";
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(HttpServer& server, boost::asio::ip::tcp::socket socket);
+  /// What a connection needs from whoever accepted it; all of it outlives the connection.
+  struct Context {
+    boost::asio::io_context& io;  // runs every handler of the connection
+    StreamDirectory& streams;
+    std::function<void(const std::string&)> log;
+    std::uint16_t port = 0;  // the listener's, for the Host check
+    /// Called from the destructor, on the io thread.
+    std::function<void(HttpConnection*)> forget;
+  };
+
+  HttpConnection(Context context, boost::asio::ip::tcp::socket socket);
   ~HttpConnection();
   void start();
   void close();
@@ -34,7 +52,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void pump();
   void finishResponse();
 
-  HttpServer& server_;
+  const Context context_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer retryTimer_;
   boost::beast::flat_buffer buffer_;

@@ -50,7 +50,9 @@ void HttpServer::stop() {
   });
 }
 
-void HttpServer::forget(HttpConnection* connection) { connections_.erase(connection); }
+std::string HttpServer::streamUrl(const std::string& token) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + std::string(kStreamPath) + token;
+}
 
 void HttpServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -58,7 +60,9 @@ void HttpServer::accept() {
       if (ec != net::error::operation_aborted && acceptor_.is_open()) accept();
       return;
     }
-    auto connection = std::make_shared<HttpConnection>(*this, std::move(socket));
+    HttpConnection::Context context{io_, streams_, log_, port_,
+                                    [this](HttpConnection* gone) { connections_.erase(gone); }};
+    auto connection = std::make_shared<HttpConnection>(std::move(context), std::move(socket));
     connections_.insert(connection.get());
     connection->start();
     accept();

@@ -32,19 +32,15 @@ class HttpServer {
   /// Closes the listener and every connection, then joins the thread. Idempotent.
   void stop();
   std::uint16_t port() const { return port_; }
-
-  // For connections, on the server thread.
-  StreamDirectory& streams() { return streams_; }
-  boost::asio::io_context& io() { return io_; }
-  const Log& log() const { return log_; }
-  void forget(HttpConnection* connection);
+  /// Where the stream with this token is served.
+  std::string streamUrl(const std::string& token) const;
 
  private:
   void accept();
 
   StreamDirectory& streams_;
   Log log_;
-  // Declared before io_: handlers destroyed with io_ may end connections, which forget().
+  // Declared before io_: handlers destroyed with io_ may end connections, which leave it.
   std::set<HttpConnection*> connections_;  // server thread only
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

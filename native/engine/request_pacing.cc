@@ -1,5 +1,7 @@
 #include "engine/request_pacing.h"
 
+#include <algorithm>
+
 namespace vozduxan {
 namespace {
 
@@ -44,6 +46,37 @@ bool keepingUp(const std::vector<PacingInput>& mainStreams) {
     if (fallingBehind(s) || bulkReader(s)) return false;
   }
   return true;
+}
+
+RequestPacer::RequestPacer(const SessionConfig& config) {
+  for (const auto& [name, value] : config.settings) {
+    if (name == "request_queue_time") ownsQueueDepth_ = false;
+  }
+}
+
+bool RequestPacer::update(Clock::time_point now, std::vector<Sample> mainStreams) {
+  std::vector<PacingInput> inputs;
+  std::map<std::string, RateMeter> meters;
+  for (Sample& sample : mainStreams) {
+    RateMeter& meter = meters[sample.token] = std::move(meters_[sample.token]);
+    if (sample.fileBytes >= 0) meter.add(now, sample.fileBytes);
+    sample.input.downloadRate = meter.rate();
+    inputs.push_back(sample.input);
+  }
+  meters_.swap(meters);  // released streams' meters go
+  const bool nowKeepingUp = vozduxan::keepingUp(inputs);
+  if (nowKeepingUp == keepingUp_) return false;
+  keepingUp_ = nowKeepingUp;
+  return true;
+}
+
+std::optional<int> RequestPacer::requestQueueSeconds() const {
+  if (!ownsQueueDepth_) return std::nullopt;
+  return keepingUp_ ? kShallowQueueSeconds : kDeepQueueSeconds;
+}
+
+int RequestPacer::aheadPieces(bool main, int pieceLength) const {
+  return keepingUp_ && main ? std::max(1, kBoundedAheadBytes / pieceLength) : 0;
 }
 
 }  // namespace vozduxan

@@ -16,8 +16,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "engine/config.h"
 
 namespace vozduxan {
 
@@ -54,5 +59,35 @@ constexpr int kDeepQueueSeconds = 3;  // libtorrent's default
 
 /// Whether every main stream keeps up: bounded look-ahead and a shallow pipeline.
 bool keepingUp(const std::vector<PacingInput>& mainStreams);
+
+/// The pacing mode across status ticks: each main stream's RateMeter and what they add up to.
+class RequestPacer {
+ public:
+  using Clock = RateMeter::Clock;
+
+  /// One main stream at a status tick. `input.downloadRate` is the pacer's to fill.
+  struct Sample {
+    std::string token;
+    std::int64_t fileBytes = -1;  // bytes of its file received so far; negative: unknown
+    PacingInput input;
+  };
+
+  /// The depth of libtorrent's request pipeline stays the caller's if they set it.
+  explicit RequestPacer(const SessionConfig& config);
+
+  /// Returns true when the mode flipped: every torrent's look-ahead changes, and
+  /// requestQueueSeconds() says the pipeline depth to apply.
+  bool update(Clock::time_point now, std::vector<Sample> mainStreams);
+  bool keepingUp() const { return keepingUp_; }
+  /// libtorrent's request_queue_time for the current mode; nullopt when the caller owns it.
+  std::optional<int> requestQueueSeconds() const;
+  /// How many missing pieces from its position a stream wants; 0: the full tiers.
+  int aheadPieces(bool main, int pieceLength) const;
+
+ private:
+  bool ownsQueueDepth_ = true;
+  bool keepingUp_ = true;
+  std::map<std::string, RateMeter> meters_;  // by token
+};
 
 }  // namespace vozduxan

@@ -43,6 +43,46 @@ void Stream::setPosition(std::int64_t fileByte) {
   if (reschedule_) reschedule_(torrent_);
 }
 
+StreamStats Stream::stats() const {
+  const Torrent& torrent = *torrent_;
+  const TorrentStatusSnapshot status = torrent.status();
+  StreamStats stats;
+  stats.downloadRate = status.downloadRate;
+  stats.uploadRate = status.uploadRate;
+  stats.numPeers = status.numPeers;
+  stats.numSeeds = status.numSeeds;
+  stats.position = position();
+  stats.fileSize = size_;
+  stats.bufferedAhead = torrent.contiguousFrom(fileOffset_ + stats.position, fileOffset_ + size_);
+  stats.piecesTotal = lastPiece_ - firstPiece_ + 1;
+  stats.piecesHad = torrent.countPieces(firstPiece_, lastPiece_);
+  stats.windowFirst = windowFirst();
+  stats.windowLast = windowLast();
+  stats.generation = generation();
+  stats.seeks = seeks();
+  stats.main = main_;
+  stats.state = stats.piecesHad == stats.piecesTotal ? "complete"
+                : stats.bufferedAhead > 0            ? "streaming"
+                                                     : "buffering";
+  return stats;
+}
+
+PacingInput Stream::pacingInput() const {
+  const Torrent& torrent = *torrent_;
+  PacingInput input;
+  input.byteRate = byteRate();
+  input.bufferedAhead = torrent.contiguousFrom(fileOffset_ + position(), fileOffset_ + size_);
+  input.complete = torrent.countPieces(firstPiece_, lastPiece_) == lastPiece_ - firstPiece_ + 1;
+  input.playerReports = playerReports();
+  const int awaited = torrent.firstAwaited(pieceAt(position()) + 1, lastPiece_);
+  if (awaited >= 0) {
+    const std::int64_t pieceStart =
+        static_cast<std::int64_t>(awaited) * torrent.info()->piece_length();
+    input.readerAhead = pieceStart - (fileOffset_ + position());
+  }
+  return input;
+}
+
 bool Stream::takeSeek() { return seekPending_.exchange(false); }
 
 void Stream::setWindow(int first, int last) {

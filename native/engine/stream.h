@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/config.h"
+#include "engine/request_pacing.h"
 #include "engine/stream_source.h"
 #include "engine/torrent.h"
 
@@ -52,6 +54,11 @@ class Stream : public StreamSource {
 
   void markReleased();
   bool released() const { return released_.load(); }
+
+  /// What Session::stats reports for this stream.
+  StreamStats stats() const;
+  /// What request pacing weighs for this stream (all but its download rate).
+  PacingInput pacingInput() const;
 
   // StreamSource
   std::int64_t size() const override { return size_; }

@@ -67,6 +67,10 @@ lt::tcp::endpoint parsePeer(const std::string& peer) {
 
 std::string torrentKey(const lt::info_hash_t& hashes) { return lt::aux::to_hex(hashes.get_best()); }
 
+std::string torrentKey(const lt::add_torrent_params& params) {
+  return torrentKey(params.ti ? params.ti->info_hashes() : params.info_hashes);
+}
+
 lt::add_torrent_params parseTorrentInput(const TorrentInput& input) {
   if (input.magnet.empty() && input.torrent.empty()) {
     badInput("give a magnet, .torrent bytes, or both");

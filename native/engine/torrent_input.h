@@ -17,5 +17,7 @@ lt::tcp::endpoint parsePeer(const std::string& peer);
 
 /// The key a torrent is known by in the engine (best info hash, hex).
 std::string torrentKey(const lt::info_hash_t& hashes);
+/// The key of the torrent these parameters add: its metadata's hashes, else the magnet's.
+std::string torrentKey(const lt::add_torrent_params& params);
 
 }  // namespace vozduxan

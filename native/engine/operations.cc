@@ -1,0 +1,251 @@
+#include "engine/operations.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <vector>
+
+#include "engine/mime.h"
+#include "engine/prebuffer.h"
+#include "engine/token.h"
+
+namespace vozduxan {
+
+namespace {
+
+using Clock = PendingOp::Clock;
+
+/// The file's byte rate from its header when its first bytes are verified on disk, else a
+/// typical rate for its type (prebuffer.h).
+double streamByteRate(Stream& stream) {
+  std::array<char, 4096> head{};
+  std::size_t got = 0;
+  const auto len = static_cast<std::size_t>(std::min<std::int64_t>(head.size(), stream.size()));
+  const bool ready = stream.read(0, head.data(), len, got, [] {}) == ReadStatus::Ready;
+  return fileByteRate(reinterpret_cast<const unsigned char*>(head.data()), ready ? got : 0,
+                      stream.size(), stream.mimeType());
+}
+
+}  // namespace
+
+Operations::Operations(const SessionConfig& config, Torrents& torrents, Streams& streams,
+                       Stream::RescheduleRequest reschedule, StreamUrl url)
+    : metadataTimeout_(config.metadataTimeout),
+      bufferTimeout_(config.bufferTimeout),
+      torrents_(torrents),
+      streams_(streams),
+      reschedule_(std::move(reschedule)),
+      url_(std::move(url)) {}
+
+// ---- starting and ending --------------------------------------------------------
+
+void Operations::listFiles(std::uint64_t id, lt::add_torrent_params params,
+                           std::chrono::milliseconds timeout, FilesDone done) {
+  auto op = std::make_unique<PendingOp>();
+  op->id = id;
+  op->kind = PendingOp::Kind::ListFiles;
+  op->torrentKey = torrents_.add(std::move(params)).torrent->key();
+  op->metadataDeadline = Clock::now() + (timeout.count() > 0 ? timeout : metadataTimeout_);
+  op->filesDone = std::move(done);
+  byId_[id] = std::move(op);
+}
+
+void Operations::prepare(std::uint64_t id, lt::add_torrent_params params,
+                         const PrepareRequest& request, Progress progress, PrepareDone done) {
+  auto op = std::make_unique<PendingOp>();
+  op->id = id;
+  op->kind = PendingOp::Kind::Prepare;
+  op->torrentKey = torrents_.add(std::move(params)).torrent->key();
+  const auto timeout =
+      request.metadataTimeout.count() > 0 ? request.metadataTimeout : metadataTimeout_;
+  op->metadataDeadline = Clock::now() + timeout;
+  op->bufferDeadline = Clock::now() + timeout + bufferTimeout_;
+  op->request = request;
+  op->request.input = {};  // parsed already; don't keep the bytes twice
+  op->progress = std::move(progress);
+  op->prepareDone = std::move(done);
+  byId_[id] = std::move(op);
+}
+
+void Operations::cancel(std::uint64_t id, Deferred& deferred) {
+  auto it = byId_.find(id);
+  if (it == byId_.end() || it->second->finished) return;
+  finish(*it->second, EngineError(ErrorCode::Cancelled, "cancelled"), deferred);
+  const std::string key = it->second->torrentKey;
+  byId_.erase(it);
+  if (!waitsFor(key)) torrents_.dropUnresolved(key);
+}
+
+void Operations::fail(const std::string& torrentKey, const EngineError& error,
+                      std::optional<PendingOp::Kind> only, Deferred& deferred) {
+  for (auto& [id, op] : byId_) {
+    if (op->torrentKey == torrentKey && (!only || op->kind == *only) && !op->finished)
+      finish(*op, error, deferred);
+  }
+}
+
+void Operations::failAll(const EngineError& error, Deferred& deferred) {
+  for (auto& [id, op] : byId_) {
+    if (!op->finished) finish(*op, error, deferred);
+  }
+  byId_.clear();
+}
+
+void Operations::eraseFinished() {
+  for (auto it = byId_.begin(); it != byId_.end();) {
+    it = it->second->finished ? byId_.erase(it) : std::next(it);
+  }
+}
+
+bool Operations::waitsFor(const std::string& torrentKey) const {
+  for (const auto& [id, op] : byId_) {
+    if (op->torrentKey == torrentKey && !op->finished) return true;
+  }
+  return false;
+}
+
+void Operations::finish(PendingOp& op, std::optional<EngineError> error, Deferred& deferred) {
+  op.finished = true;
+  if (error && op.stream) torrents_.releaseStream(op.stream, deferred);
+  if (op.kind == PendingOp::Kind::ListFiles) {
+    if (op.filesDone)
+      deferred.push_back([done = std::move(op.filesDone), error] { done({}, error); });
+  } else if (op.prepareDone) {
+    deferred.push_back([done = std::move(op.prepareDone), error] { done({}, error); });
+  }
+}
+
+void Operations::cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred) {
+  for (auto& [id, other] : byId_) {
+    if (id == op.id || other->finished || other->kind != PendingOp::Kind::Prepare ||
+        !other->request.main)
+      continue;
+    if (other->torrentKey != op.torrentKey) continue;
+    finish(*other,
+           EngineError(ErrorCode::Cancelled, "superseded by a newer main prepare on this torrent"),
+           deferred);
+  }
+}
+
+// ---- the state machine ------------------------------------------------------------
+
+void Operations::advance(Deferred& deferred) {
+  for (auto& [id, op] : byId_) {
+    if (op->finished) continue;
+    try {
+      if (advance(*op, deferred)) op->finished = true;
+    } catch (const EngineError& e) {
+      finish(*op, e, deferred);
+    } catch (const std::exception& e) {
+      finish(*op, EngineError(ErrorCode::Internal, e.what()), deferred);
+    }
+  }
+  eraseFinished();
+}
+
+bool Operations::advance(PendingOp& op, Deferred& deferred) {
+  TorrentEntry* entry = torrents_.find(op.torrentKey);
+  if (!entry) throw EngineError(ErrorCode::Internal, "torrent vanished");
+  const auto info = entry->torrent->info();
+  const auto now = Clock::now();
+  if (!info) {
+    if (now >= op.metadataDeadline) {
+      throw EngineError(ErrorCode::MetadataTimeout,
+                        "no metadata from the swarm before the timeout");
+    }
+    if (op.progress && op.lastStatus != "metadata") {
+      op.lastStatus = "metadata";
+      deferred.push_back([progress = op.progress] { progress(0.0, "resolving metadata"); });
+    }
+    return false;
+  }
+  if (op.kind == PendingOp::Kind::ListFiles) {
+    std::vector<FileEntry> files;
+    const lt::file_storage& storage = info->files();
+    for (lt::file_index_t i : storage.file_range()) {
+      if (storage.pad_file_at(i)) continue;
+      const std::string name = storage.file_path(i);
+      files.push_back({static_cast<int>(i), name, mimeForName(name), storage.file_size(i)});
+    }
+    deferred.push_back(
+        [done = std::move(op.filesDone), files = std::move(files)] { done(files, std::nullopt); });
+    return true;
+  }
+  return advancePrepare(op, deferred);
+}
+
+bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
+  TorrentEntry& entry = *torrents_.find(op.torrentKey);
+  const std::shared_ptr<Torrent>& torrent = entry.torrent;
+  const auto info = torrent->info();
+  const auto now = Clock::now();
+  if (!torrent->ready()) {
+    if (op.progress && op.lastStatus != "checking") {
+      op.lastStatus = "checking";
+      deferred.push_back([progress = op.progress] { progress(0.0, "checking files"); });
+    }
+    if (now >= op.bufferDeadline)
+      throw EngineError(ErrorCode::BufferTimeout, "file check did not finish");
+    return false;
+  }
+  if (!op.stream) {
+    const lt::file_storage& storage = info->files();
+    const int index = op.request.fileIndex;
+    if (index >= storage.num_files()) {
+      throw EngineError(ErrorCode::InvalidFile,
+                        "file index " + std::to_string(index) + " out of range (torrent has " +
+                            std::to_string(storage.num_files()) + " files)");
+    }
+    const std::string name = storage.file_path(lt::file_index_t(index));
+    if (storage.pad_file_at(lt::file_index_t(index)) || !isAudioMime(mimeForName(name))) {
+      throw EngineError(ErrorCode::InvalidFile,
+                        "file " + std::to_string(index) + " is not audio: " + name);
+    }
+    if (op.request.main) cancelOtherMainPrepares(op, deferred);
+    op.stream =
+        std::make_shared<Stream>(newStreamToken(), torrent, index, op.request.main, reschedule_);
+    op.stream->setPosition(0);
+    streams_.add(op.stream);
+    op.prebuffer.emplace(op.stream->size(), now);
+    op.bufferDeadline = now + bufferTimeout_;
+    torrents_.reschedule(entry);
+  }
+  Stream& stream = *op.stream;
+  const std::int64_t buffered =
+      torrent->contiguousFrom(stream.fileOffset(), stream.fileOffset() + stream.size());
+  if (buffered > op.lastBuffered) {
+    op.lastBuffered = buffered;
+    op.bufferDeadline = now + bufferTimeout_;
+  }
+  PrebufferProbe& prebuffer = *op.prebuffer;
+  prebuffer.observe(now, buffered, static_cast<double>(torrent->status().downloadRate), [&] {
+    const double bitrate = streamByteRate(stream);
+    stream.setByteRate(bitrate);
+    return bitrate;
+  });
+  if (prebuffer.filled(buffered)) {
+    StreamInfo result;
+    result.token = stream.token();
+    result.url = url_(stream.token());
+    result.fileSize = stream.size();
+    result.mimeType = stream.mimeType();
+    result.prebufferBytes = prebuffer.target();
+    auto done = std::move(op.prepareDone);
+    if (op.progress) deferred.push_back([progress = op.progress] { progress(1.0, "ready"); });
+    deferred.push_back(
+        [done = std::move(done), result = std::move(result)] { done(result, std::nullopt); });
+    return true;
+  }
+  const int percent = prebuffer.percent(buffered);
+  if (op.progress && percent != op.lastPercent) {
+    op.lastPercent = percent;
+    op.lastStatus = "buffering";
+    deferred.push_back(
+        [progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
+  }
+  if (now >= op.bufferDeadline)
+    throw EngineError(ErrorCode::BufferTimeout, "no data arrived before the timeout");
+  return false;
+}
+
+}  // namespace vozduxan

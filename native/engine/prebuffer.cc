@@ -1,0 +1,64 @@
+#include "engine/prebuffer.h"
+
+#include <algorithm>
+
+#include "engine/audio_header.h"
+#include "engine/mime.h"
+
+namespace vozduxan {
+
+std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate) {
+  if (bytesPerSecondIn >= 1.2 * bitrate) return std::min(kMinPrebuffer, fileSize);
+  const double shortfall =
+      static_cast<double>(fileSize) * (1.0 - std::min(1.0, bytesPerSecondIn / bitrate));
+  const double wanted =
+      std::min(shortfall + 2.0 * bitrate, kMaxPrebufferSeconds * bytesPerSecondIn);
+  return std::min(std::clamp(static_cast<std::int64_t>(wanted), kMinPrebuffer, kMaxPrebuffer),
+                  fileSize);
+}
+
+double fileByteRate(const unsigned char* head, std::size_t len, std::int64_t fileSize,
+                    const std::string& mime) {
+  if (auto rate = headerBytesPerSecond(head, len, fileSize)) return *rate;
+  return typicalBytesPerSecond(mime);
+}
+
+PrebufferProbe::PrebufferProbe(std::int64_t fileSize, Clock::time_point start)
+    : fileSize_(fileSize), start_(start), target_(std::min(kMinPrebuffer, fileSize)) {}
+
+void PrebufferProbe::observe(Clock::time_point now, std::int64_t buffered, double libtorrentRate,
+                             const std::function<double()>& byteRate) {
+  if (!sized_) {
+    if (buffered <= 0) return;
+    // libtorrent's payload rate, not bytes over elapsed time: the elapsed time includes
+    // connecting and unchoking, which says nothing about the rate playback will see.
+    const double seconds = std::max(1e-3, std::chrono::duration<double>(now - start_).count());
+    const double rate =
+        libtorrentRate > 0 ? libtorrentRate : static_cast<double>(buffered) / seconds;
+    byteRate_ = byteRate();
+    target_ = sizePrebuffer(fileSize_, rate, byteRate_);
+    sized_ = true;
+    firstPieceAt_ = now;
+    firstBuffered_ = buffered;
+    return;
+  }
+  if (buffered <= firstBuffered_ || now - firstPieceAt_ < kRateProbeMin) return;
+  // libtorrent's rate lags by seconds and a slow first piece (connection set-up) reads low:
+  // the pieces since the first tell the link's rate sooner. The target only ever shrinks.
+  const double since = std::chrono::duration<double>(now - firstPieceAt_).count();
+  const double rate =
+      std::max(libtorrentRate, static_cast<double>(buffered - firstBuffered_) / since);
+  target_ = std::min(target_, sizePrebuffer(fileSize_, rate, byteRate_));
+}
+
+std::int64_t PrebufferProbe::target() const { return std::max<std::int64_t>(target_, 1); }
+
+bool PrebufferProbe::filled(std::int64_t buffered) const {
+  return buffered >= target() || buffered >= fileSize_;
+}
+
+int PrebufferProbe::percent(std::int64_t buffered) const {
+  return static_cast<int>(100.0 * static_cast<double>(buffered) / static_cast<double>(target()));
+}
+
+}  // namespace vozduxan

@@ -1,0 +1,452 @@
+#include "engine/torrents.h"
+
+#include <algorithm>
+#include <libtorrent/read_resume_data.hpp>
+#include <libtorrent/write_resume_data.hpp>
+#include <utility>
+
+#include "engine/scheduler.h"
+#include "engine/torrent_input.h"
+
+namespace vozduxan {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::uint64_t kDefaultCacheBytes = 50ULL * 1000 * 1000 * 1000;
+constexpr std::uint32_t kDefaultTtlSecs = 3600;
+// Pieces of a magnet held back until its first schedule (a byte each while it resolves); a larger
+// torrent's remaining pieces start at libtorrent's default priority until that schedule.
+constexpr std::size_t kMagnetPieceSlots = 1 << 20;
+
+/// libtorrent forgot our deadlines (a recheck) or must re-evaluate them: the next plan goes out
+/// whole.
+void clearAppliedPlan(TorrentEntry& entry) {
+  entry.torrent->handle().clear_piece_deadlines();
+  entry.deadlinePieces.clear();
+  entry.priorities.clear();
+}
+
+}  // namespace
+
+Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const SessionConfig& config,
+                   Log log)
+    : lt_(lt),
+      cache_(cache),
+      streams_(streams),
+      ttl_(config.cacheTtlSecs ? config.cacheTtlSecs : kDefaultTtlSecs),
+      maxBytes_(config.cacheMaxBytes ? config.cacheMaxBytes : kDefaultCacheBytes),
+      log_(std::move(log)),
+      pacer_(config) {}
+
+// ---- entries --------------------------------------------------------------------
+
+TorrentEntry& Torrents::add(lt::add_torrent_params params) {
+  const std::string key = torrentKey(params);
+  auto found = byKey_.find(key);
+  if (found != byKey_.end()) {
+    TorrentEntry& entry = *found->second;
+    const lt::torrent_handle handle = entry.torrent->handle();
+    entry.knownPeers.insert(params.peers.begin(), params.peers.end());
+    for (const auto& peer : params.peers) {
+      if (entry.attached) {
+        handle.connect_peer(peer);
+      } else {
+        entry.pendingPeers.push_back(peer);
+      }
+    }
+    if (entry.attached) {
+      for (const auto& tracker : params.trackers) handle.add_tracker(lt::announce_entry(tracker));
+    }
+    return entry;
+  }
+  auto entry = std::make_unique<TorrentEntry>();
+  entry->torrent = std::make_shared<Torrent>(key, cache_.dataPath(key));
+  entry->knownPeers.insert(params.peers.begin(), params.peers.end());
+  if (!params.ti) {
+    params.ti = cache_.loadMetadata(key);
+    entry->metadataFromCache = params.ti != nullptr;
+  }
+  addToLibtorrent(*entry, std::move(params), true);
+  TorrentEntry& ref = *entry;
+  byKey_.emplace(key, std::move(entry));
+  return ref;
+}
+
+void Torrents::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params,
+                               bool trustResume) {
+  if (params.ti) {
+    // Pieces already on disk from an earlier run: trusted here (we still hash-check each
+    // piece before its first serve), so a restart skips re-hashing the whole cache.
+    const std::vector<char> resume =
+        trustResume ? cache_.loadResume(entry.torrent->key()) : std::vector<char>{};
+    lt::error_code ec;
+    if (!resume.empty()) {
+      lt::add_torrent_params saved = lt::read_resume_data(resume, ec);
+      if (!ec && saved.have_pieces.size() == params.ti->num_pieces())
+        params.have_pieces = std::move(saved.have_pieces);
+    }
+    // Nothing downloads until a stream asks for pieces.
+    params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
+                                   lt::dont_download);
+  } else {
+    // A magnet: libtorrent applies piece priorities given before the metadata when it lands,
+    // cut to the torrent's piece count. Without them it requests random pieces at once, ahead of
+    // the ones a stream needs. Not file priorities: a file at dont_download is written to the
+    // part file, and re-enabling it goes through the disk thread, after which libtorrent resets
+    // every piece to the default priority and requests at random again (measured: a cold start
+    // at 8.1 s instead of 4.0 s with 1 MiB pieces at 256 KiB/s).
+    params.piece_priorities.assign(kMagnetPieceSlots, lt::dont_download);
+  }
+  params.save_path = entry.torrent->savePath();
+  params.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused |
+                    lt::torrent_flags::duplicate_is_error);
+  // Added paused: libtorrent dials a torrent's peers at once when it is resumed, otherwise
+  // only from its once-a-second connect tick. A magnet resumes on its add alert; a torrent
+  // with metadata once a stream wants a piece it lacks (reschedule), or when it needs a full
+  // check, which a paused torrent never starts.
+  params.flags |= lt::torrent_flags::paused;
+  entry.dialed = false;
+  lt_.async_add_torrent(std::move(params));
+}
+
+void Torrents::repair(TorrentEntry& entry) {
+  // libtorrent has no call to forget one piece, and after force_recheck it does not dial
+  // seeds it dropped while complete. Re-adding the torrent without resume data gives a
+  // full check and fresh connections to every known peer.
+  log_("cached data of " + entry.torrent->key() +
+       " failed its hash check: re-adding it to check and re-download");
+  lt_.remove_torrent(entry.torrent->handle());
+  entry.attached = false;
+  entry.priorities.clear();
+  entry.deadlinePieces.clear();
+  lt::add_torrent_params params;
+  params.ti = std::make_shared<lt::torrent_info>(*entry.torrent->info());
+  params.peers.assign(entry.knownPeers.begin(), entry.knownPeers.end());
+  addToLibtorrent(entry, std::move(params), false);
+}
+
+void Torrents::repairWhereRequested() {
+  for (auto& [key, entry] : byKey_) {
+    if (entry->attached && entry->torrent->takeRecheckRequest()) repair(*entry);
+  }
+}
+
+TorrentEntry* Torrents::find(const std::string& key) {
+  auto it = byKey_.find(key);
+  return it == byKey_.end() ? nullptr : it->second.get();
+}
+
+TorrentEntry* Torrents::find(const lt::torrent_handle& handle) {
+  for (auto& [key, entry] : byKey_) {
+    if (entry->attached && entry->torrent->handle() == handle) return entry.get();
+  }
+  return nullptr;
+}
+
+void Torrents::dropUnresolved(const std::string& key) {
+  TorrentEntry* entry = find(key);
+  if (!entry || entry->torrent->info() || !entry->attached) return;
+  lt_.remove_torrent(entry->torrent->handle());
+  byKey_.erase(key);
+}
+
+void Torrents::dial(TorrentEntry& entry) {
+  if (entry.dialed) return;
+  entry.torrent->handle().resume();
+  entry.dialed = true;
+}
+
+// ---- alerts ---------------------------------------------------------------------
+
+void Torrents::onAddFailed(const std::string& key) { byKey_.erase(key); }
+
+void Torrents::onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
+                       std::shared_ptr<const lt::torrent_info> addedWith) {
+  entry.torrent->attach(handle);
+  entry.attached = true;
+  for (const auto& peer : entry.pendingPeers) handle.connect_peer(peer);
+  entry.pendingPeers.clear();
+  if (addedWith && entry.torrent->info()) {
+    // A re-added torrent (repair) kept its metadata and its streams: they want their
+    // pieces again before the check ends.
+    reschedule(entry);
+  } else if (addedWith) {
+    onMetadata(entry, std::move(addedWith));
+  } else {
+    dial(entry);
+  }
+}
+
+void Torrents::onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info) {
+  if (!info || entry.torrent->info()) return;
+  entry.torrent->setMetadata(info);
+  if (!entry.metadataFromCache) cache_.saveMetadata(entry.torrent->key(), *info);
+  log_("metadata ready: " + info->name() + " (" + std::to_string(info->num_files()) + " files)");
+  reschedule(entry);
+}
+
+void Torrents::onChecked(TorrentEntry& entry, Deferred& deferred) {
+  if (!entry.torrent->info()) return;
+  const lt::torrent_status status =
+      entry.torrent->handle().status(lt::torrent_handle::query_pieces);
+  std::vector<bool> have(static_cast<std::size_t>(status.pieces.size()), false);
+  for (int p = 0; p < status.pieces.size(); ++p) {
+    have[static_cast<std::size_t>(p)] = status.pieces[lt::piece_index_t(p)];
+  }
+  for (auto& waiter : entry.torrent->setChecked(have)) deferred.push_back(std::move(waiter));
+  // After a recheck, set every deadline and priority afresh.
+  clearAppliedPlan(entry);
+  reschedule(entry);  // dials the peers if a stream wants a piece the torrent lacks
+}
+
+void Torrents::onStateChanged(TorrentEntry& entry, lt::torrent_status::state_t state,
+                              Deferred& deferred) {
+  // A paused torrent never starts a full check.
+  if (state == lt::torrent_status::checking_files) dial(entry);
+  const bool active = state == lt::torrent_status::downloading ||
+                      state == lt::torrent_status::finished || state == lt::torrent_status::seeding;
+  if (active && entry.torrent->info() && !entry.torrent->ready()) onChecked(entry, deferred);
+}
+
+void Torrents::onPieceFinished(TorrentEntry& entry, int piece, Deferred& deferred) {
+  for (auto& waiter : entry.torrent->markPiece(piece)) deferred.push_back(std::move(waiter));
+  reschedule(entry);
+}
+
+void Torrents::onResumeData(const lt::torrent_handle& handle,
+                            const lt::add_torrent_params& params) {
+  if (TorrentEntry* entry = find(handle)) {
+    cache_.saveResume(entry->torrent->key(), lt::write_resume_data_buf(params));
+  }
+}
+
+void Torrents::onStatus(const std::vector<lt::torrent_status>& statuses) {
+  for (const lt::torrent_status& status : statuses) {
+    if (TorrentEntry* entry = find(status.handle)) {
+      entry->torrent->setStatus({status.download_payload_rate, status.upload_payload_rate,
+                                 status.num_peers, status.num_seeds, status.total_wanted_done});
+    }
+  }
+}
+
+// ---- scheduling -----------------------------------------------------------------
+
+void Torrents::reschedule(const std::string& key) {
+  if (TorrentEntry* entry = find(key)) reschedule(*entry);
+}
+
+void Torrents::reschedule(TorrentEntry& entry) {
+  Torrent& torrent = *entry.torrent;
+  const auto info = torrent.info();
+  if (!info || !entry.attached) return;
+  const std::vector<std::shared_ptr<Stream>> streams = streams_.of(torrent);
+  std::vector<StreamWant> wants;
+  for (const auto& stream : streams) {
+    StreamWant want{stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()),
+                    stream->main()};
+    want.aheadPieces = pacer_.aheadPieces(stream->main(), info->piece_length());
+    wants.push_back(want);
+  }
+  const SchedulePlan plan =
+      planSchedule(wants, info->num_pieces(), [&](int p) { return torrent.hasPiece(p); });
+  const lt::torrent_handle handle = torrent.handle();
+  if (plan.priorities != entry.priorities) {
+    std::vector<lt::download_priority_t> priorities(plan.priorities.size());
+    std::transform(plan.priorities.begin(), plan.priorities.end(), priorities.begin(),
+                   [](std::uint8_t p) { return lt::download_priority_t(p); });
+    handle.prioritize_pieces(priorities);
+    entry.priorities = plan.priorities;
+  }
+  bool seek = false;
+  for (const auto& stream : streams) seek = stream->takeSeek() || seek;
+  if (seek) {
+    // libtorrent only cancels stale requests when the deadline list is empty.
+    handle.clear_piece_deadlines();
+    entry.deadlinePieces.clear();
+  }
+  std::set<int> next;
+  for (const PieceDeadline& deadline : plan.deadlines) {
+    next.insert(deadline.piece);
+    if (!entry.deadlinePieces.count(deadline.piece)) {
+      handle.set_piece_deadline(lt::piece_index_t(deadline.piece), deadline.deadlineMs);
+    }
+  }
+  for (int piece : entry.deadlinePieces) {
+    if (!next.count(piece) && !torrent.hasPiece(piece))
+      handle.reset_piece_deadline(lt::piece_index_t(piece));
+  }
+  entry.deadlinePieces = std::move(next);
+  for (std::size_t i = 0; i < streams.size(); ++i)
+    streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
+  // Not before a missing piece is wanted: a torrent that wants nothing it lacks is "finished",
+  // and libtorrent then tells each peer in its handshake that we are upload-only. Seeds close
+  // such connections and libtorrent dials them again only after min_reconnect_time (60 s): a
+  // prepare whose stream attached a moment after the resume waited a minute for its data.
+  // The priorities above are posted first, so libtorrent applies them before it connects.
+  for (std::size_t piece = 0; piece < plan.priorities.size() && !entry.dialed; ++piece) {
+    if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece))) dial(entry);
+  }
+}
+
+void Torrents::reconcileAwaited(Deferred& deferred) {
+  for (auto& [key, entry] : byKey_) reconcileAwaited(*entry, deferred);
+}
+
+void Torrents::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
+  if (!entry.attached || !entry.torrent->ready()) return;
+  const std::vector<int> awaited = entry.torrent->awaitedPieces();
+  if (awaited.empty()) return;
+  // Seen in 3 of ~25 bulk downloads of 256 MiB: libtorrent went "finished" while a reader
+  // waited for a piece it had neither downloaded nor reported, and the reader waited forever.
+  const lt::torrent_handle handle = entry.torrent->handle();
+  try {
+    const auto state = handle.status({}).state;
+    const bool ltWantsNothing =
+        state == lt::torrent_status::finished || state == lt::torrent_status::seeding;
+    std::vector<lt::piece_index_t> unwanted;
+    for (int piece : awaited) {
+      const lt::piece_index_t index(piece);
+      if (handle.have_piece(index)) {
+        // Usually its alert is merely still queued; waking the reader early costs nothing.
+        for (auto& waiter : entry.torrent->markPiece(piece)) deferred.push_back(std::move(waiter));
+        continue;
+      }
+      const auto planned = static_cast<std::size_t>(piece) < entry.priorities.size()
+                               ? entry.priorities[static_cast<std::size_t>(piece)]
+                               : std::uint8_t{0};
+      const auto applied = static_cast<std::uint8_t>(handle.piece_priority(index));
+      if (planned != 0 && (applied != planned || ltWantsNothing)) unwanted.push_back(index);
+    }
+    if (unwanted.empty()) return;
+    log_("libtorrent does not want a piece a reader of " + entry.torrent->key() +
+         " waits for: applying the schedule again");
+    // Through dont_download and back: libtorrent re-evaluates its finished state and its
+    // interest in peers only when a piece's priority crosses zero.
+    for (const lt::piece_index_t index : unwanted) handle.piece_priority(index, lt::dont_download);
+    clearAppliedPlan(entry);
+    reschedule(entry);
+  } catch (const lt::system_error&) {
+    // Removed meanwhile (a repair re-adds it and checks every piece).
+  }
+}
+
+void Torrents::pace() {
+  const auto now = Clock::now();
+  std::vector<RequestPacer::Sample> samples;
+  std::map<const Torrent*, std::vector<std::int64_t>> fileBytes;  // one query per torrent
+  for (const auto& [token, stream] : streams_.all()) {
+    if (!stream->main()) continue;
+    const Torrent& torrent = *stream->torrent();
+    auto progress = fileBytes.find(&torrent);
+    if (progress == fileBytes.end()) {
+      // Blocks received, pieces verified or not: whole pieces alone come too seldom with large
+      // pieces on a slow link (one 1 MiB piece per 4 s at 256 KiB/s read as 0 or twice the
+      // link by turns, and sent the pipeline deep).
+      progress = fileBytes.emplace(&torrent, std::vector<std::int64_t>{}).first;
+      try {
+        torrent.handle().file_progress(progress->second);
+      } catch (const lt::system_error&) {
+        // Removed meanwhile (a repair re-adds it): no sample this round.
+      }
+    }
+    const auto fileIndex = static_cast<std::size_t>(stream->fileIndex());
+    RequestPacer::Sample sample{token, -1, stream->pacingInput()};
+    if (fileIndex < progress->second.size()) sample.fileBytes = progress->second[fileIndex];
+    samples.push_back(std::move(sample));
+  }
+  if (!pacer_.update(now, std::move(samples))) return;
+  if (const auto seconds = pacer_.requestQueueSeconds()) {
+    lt::settings_pack pack;
+    pack.set_int(lt::settings_pack::request_queue_time, *seconds);
+    lt_.apply_settings(std::move(pack));
+  }
+  for (auto& [key, entry] : byKey_) reschedule(*entry);  // the look-ahead follows
+}
+
+// ---- streams, resume data, close ------------------------------------------------
+
+void Torrents::releaseStream(const std::shared_ptr<Stream>& stream, Deferred& deferred) {
+  stream->markReleased();
+  streams_.erase(stream->token());
+  // Wake every response waiting on this torrent; the released stream's ones then end.
+  for (auto& waiter : stream->torrent()->takeAllWaiters()) deferred.push_back(std::move(waiter));
+  stream->torrent()->touch();
+  cache_.touch(stream->torrent()->key());
+  stream->torrent()->handle().save_resume_data(lt::torrent_handle::only_if_modified);
+  reschedule(stream->torrent()->key());
+}
+
+void Torrents::takeAllWaiters(Deferred& deferred) {
+  for (auto& [key, entry] : byKey_) {
+    for (auto& waiter : entry->torrent->takeAllWaiters()) deferred.push_back(std::move(waiter));
+  }
+}
+
+int Torrents::requestResumeData() {
+  int outstanding = 0;
+  for (auto& [key, entry] : byKey_) {
+    if (!entry->attached || !entry->torrent->info()) continue;
+    entry->torrent->handle().save_resume_data(lt::torrent_handle::only_if_modified);
+    ++outstanding;
+  }
+  return outstanding;
+}
+
+void Torrents::clear() {
+  // Parked readers are dropped unrun (the server has stopped): each holds its connection,
+  // which holds its stream and so this torrent.
+  for (auto& [key, entry] : byKey_) entry->torrent->takeAllWaiters();
+  byKey_.clear();
+}
+
+// ---- eviction -------------------------------------------------------------------
+
+EvictionSnapshot Torrents::evictionSnapshot() const {
+  EvictionSnapshot snapshot{std::chrono::system_clock::now(), Clock::now(), {}};
+  for (const auto& [key, entry] : byKey_) snapshot.lastUsed[key] = entry->torrent->lastUsed();
+  return snapshot;
+}
+
+EvictResult Torrents::evict(const EvictionSnapshot& snapshot, std::vector<CachedTorrent> cached,
+                            const std::function<bool(const std::string&)>& pending) {
+  for (auto& item : cached) {
+    if (auto used = snapshot.lastUsed.find(item.key); used != snapshot.lastUsed.end()) {
+      item.lastUsed =
+          snapshot.systemNow - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                   snapshot.steadyNow - used->second);
+    }
+  }
+  std::sort(cached.begin(), cached.end(),
+            [](const CachedTorrent& a, const CachedTorrent& b) { return a.lastUsed < b.lastUsed; });
+
+  EvictResult result;
+  std::uint64_t total = 0;
+  for (const auto& item : cached) total += item.bytes;
+  const auto busy = [&](const std::string& key) {
+    if (streams_.uses(key) || pending(key)) return true;
+    // A response still holding the torrent (through its stream) keeps it too.
+    auto entry = byKey_.find(key);
+    return entry != byKey_.end() && entry->second->torrent.use_count() > 1;
+  };
+  for (const auto& item : cached) {
+    const bool expired = snapshot.systemNow - item.lastUsed >= ttl_;
+    if ((!expired && total <= maxBytes_) || busy(item.key)) continue;
+    if (auto entry = byKey_.find(item.key); entry != byKey_.end()) {
+      lt_.remove_torrent(entry->second->torrent->handle());
+      byKey_.erase(entry);
+    }
+    // Under the lock, so a prepare cannot re-add this torrent while its files go.
+    result.freedBytes += cache_.remove(item.key);
+    total -= std::min(total, item.bytes);
+    ++result.removedTorrents;
+  }
+  result.cacheBytes = total;
+  if (result.removedTorrents > 0) {
+    log_("evicted " + std::to_string(result.removedTorrents) + " torrent(s), " +
+         std::to_string(result.freedBytes) + " bytes");
+  }
+  return result;
+}
+
+}  // namespace vozduxan

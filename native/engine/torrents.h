@@ -1,0 +1,119 @@
+// The torrents room: every torrent of the session by info hash, and what the engine asks of
+// libtorrent for each: adding it (paused), re-adding it to repair its data, dialing its peers,
+// dropping it, applying its piece schedule, its resume data, and the eviction walk.
+// Not thread-safe: the session's lock guards it, as it does every room.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_status.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/cache.h"
+#include "engine/config.h"
+#include "engine/deferred.h"
+#include "engine/request_pacing.h"
+#include "engine/streams.h"
+#include "engine/torrent.h"
+
+namespace vozduxan {
+
+struct TorrentEntry {
+  std::shared_ptr<Torrent> torrent;
+  std::vector<lt::tcp::endpoint> pendingPeers;  // given before the handle arrived
+  std::set<lt::tcp::endpoint> knownPeers;       // every direct peer, for a re-add
+  bool attached = false;
+  bool dialed = false;  // resumed: libtorrent connects to peers from then on
+  bool metadataFromCache = false;
+  // The schedule last applied to libtorrent, so a new plan only sends what changed.
+  std::vector<std::uint8_t> priorities;
+  std::set<int> deadlinePieces;
+};
+
+/// What the eviction walk knows before it lists the cache (disk I/O, done without the lock).
+struct EvictionSnapshot {
+  std::chrono::system_clock::time_point systemNow;
+  std::chrono::steady_clock::time_point steadyNow;
+  std::map<std::string, std::chrono::steady_clock::time_point> lastUsed;  // in the session
+};
+
+class Torrents {
+ public:
+  using Log = std::function<void(const std::string&)>;
+
+  Torrents(lt::session& lt, Cache& cache, Streams& streams, const SessionConfig& config, Log log);
+
+  /// The entry for these parameters: a known torrent gets their peers and trackers; a new one
+  /// is added to libtorrent, paused, wanting nothing yet.
+  TorrentEntry& add(lt::add_torrent_params params);
+  TorrentEntry* find(const std::string& key);
+  /// Attached entries only.
+  TorrentEntry* find(const lt::torrent_handle& handle);
+  /// A magnet that never resolved has nothing worth keeping: stops its network activity.
+  /// The caller checked that no call waits for it.
+  void dropUnresolved(const std::string& key);
+
+  // Alerts, as the session dispatches them.
+  /// libtorrent refused the torrent: there is nothing to remove from it, only to forget.
+  void onAddFailed(const std::string& key);
+  void onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
+               std::shared_ptr<const lt::torrent_info> addedWith);
+  void onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info);
+  void onChecked(TorrentEntry& entry, Deferred& deferred);
+  void onStateChanged(TorrentEntry& entry, lt::torrent_status::state_t state, Deferred& deferred);
+  void onPieceFinished(TorrentEntry& entry, int piece, Deferred& deferred);
+  void onResumeData(const lt::torrent_handle& handle, const lt::add_torrent_params& params);
+  void onStatus(const std::vector<lt::torrent_status>& statuses);
+
+  // Engine ticks.
+  /// Plans the torrent's pieces for its streams and applies what changed; dials its peers
+  /// once a stream wants a piece it lacks.
+  void reschedule(TorrentEntry& entry);
+  void reschedule(const std::string& key);
+  /// Re-adds every torrent whose cached data failed its hash check (Torrent::read).
+  void repairWhereRequested();
+  /// The parked-reader backstop, every status tick: wakes readers whose piece libtorrent has,
+  /// and applies the plan again where libtorrent no longer wants an awaited piece.
+  void reconcileAwaited(Deferred& deferred);
+  /// Feeds request pacing and applies its decisions (request_pacing.h), every status tick.
+  void pace();
+
+  /// Ends a stream: its responses end, its torrent's plan drops its wants.
+  void releaseStream(const std::shared_ptr<Stream>& stream, Deferred& deferred);
+  /// Close: every parked reader wakes (and finds its stream released).
+  void takeAllWaiters(Deferred& deferred);
+  /// Asks for the resume data of every resolved torrent; returns how many answers to expect.
+  int requestResumeData();
+  void clear();
+
+  EvictionSnapshot evictionSnapshot() const;
+  /// Removes what is past its TTL, then the least recently used while over the size cap,
+  /// skipping what a stream, a response or a `pending` call still uses.
+  EvictResult evict(const EvictionSnapshot& snapshot, std::vector<CachedTorrent> cached,
+                    const std::function<bool(const std::string&)>& pending);
+
+ private:
+  void addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params, bool trustResume);
+  void repair(TorrentEntry& entry);
+  /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
+  void dial(TorrentEntry& entry);
+  void reconcileAwaited(TorrentEntry& entry, Deferred& deferred);
+
+  lt::session& lt_;
+  Cache& cache_;
+  Streams& streams_;
+  const std::chrono::seconds ttl_;
+  const std::uint64_t maxBytes_;
+  const Log log_;
+  RequestPacer pacer_;
+  std::map<std::string, std::unique_ptr<TorrentEntry>> byKey_;
+};
+
+}  // namespace vozduxan
