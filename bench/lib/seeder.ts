@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { PYTHON } from '../../test/harness/proc.ts';
-import { withTimeout } from './util.ts';
+import { LOOPBACK } from '../../test/harness/net.ts';
+import { PYTHON, spawnTied } from '../../test/harness/proc.ts';
+import { startOrKill } from '../../test/harness/seeders.ts';
 
 const SEEDER = fileURLToPath(new URL('../peers/seeder.py', import.meta.url));
 
@@ -14,7 +13,8 @@ export interface Seeder {
 
 /**
  * A fresh libtorrent seeder (Python bindings) for one run. It sends as fast as TCP lets it: the
- * rate limit is the Shaper's htb class on its port, the same for every client.
+ * rate limit is the Shaper's htb class on its port, the same for every client. Spawned and
+ * awaited as the test harness's seeders are; it has nothing to save, so it is simply killed.
  */
 export async function startSeeder(
   torrentPath: string,
@@ -22,30 +22,11 @@ export async function startSeeder(
   port: number,
 ): Promise<Seeder> {
   const args = [SEEDER, '--port', String(port), '--torrent', torrentPath, '--save-path', dataDir];
-  const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.on('error', () => {});
-  let tail = '';
-  child.stderr.on('data', (b: Buffer) => {
-    tail = (tail + b.toString()).slice(-8192);
+  const proc = spawnTied(PYTHON, args, { guard: 'stdin' });
+  let listening = 0;
+  await startOrKill(proc, async () => {
+    const m = await proc.waitForLine(/^READY (\d+)$/, 30_000);
+    listening = Number(m[1]);
   });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  };
-  const lines = createInterface({ input: child.stdout });
-  const ready = new Promise<number>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const m = /^READY (\d+)$/.exec(line);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then(() => reject(new Error(`seeder exited before READY: ${tail}`)));
-  });
-  try {
-    const listening = await withTimeout('seeder start', 30_000, ready);
-    return { peer: `127.0.0.1:${listening}`, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
+  return { peer: `${LOOPBACK}:${listening}`, stop: () => proc.stop(0, 'SIGKILL') };
 }

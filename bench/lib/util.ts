@@ -3,9 +3,7 @@ export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from '../../test/harness/net.ts';
 
 /** mulberry32: a small seeded PRNG, so a shuffled schedule can be replayed. */
 export function prng(seed: number): () => number {

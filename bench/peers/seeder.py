@@ -12,7 +12,7 @@ import time
 
 import libtorrent as lt
 
-from lt_bench import exit_when_stdin_closes, loopback_settings, throttle_loopback, torrent_flags
+from lt_bench import loopback_settings, on_stdin_close, throttle_loopback, torrent_params
 
 
 def main():
@@ -23,18 +23,15 @@ def main():
     p.add_argument('--port', type=int, default=0)
     args = p.parse_args()
 
-    exit_when_stdin_closes(lambda: os._exit(0))
+    on_stdin_close(lambda: os._exit(0))
     ses = lt.session(loopback_settings({'upload_rate_limit': args.upload_limit,
                                         'listen_interfaces': '127.0.0.1:%d' % args.port,
                                         'unchoke_slots_limit': -1}))
     if args.upload_limit:
         throttle_loopback(ses)
 
-    atp = lt.add_torrent_params()
-    atp.ti = lt.torrent_info(args.torrent)
-    atp.save_path = args.save_path
     # seed_mode: the fixtures were just written by the benchmark; skip the full hash check.
-    atp.flags = torrent_flags() | lt.torrent_flags.seed_mode
+    atp = torrent_params(args.torrent, args.save_path, lt.torrent_flags.seed_mode)
     h = ses.add_torrent(atp)
     deadline = time.monotonic() + 30
     while not h.status().is_seeding:

@@ -1,10 +1,10 @@
 """Loopback-only libtorrent session settings shared by the harness's Python peers."""
-import os
 import signal
-import sys
 import threading
 
 import libtorrent as lt
+
+from stdin_eof import on_stdin_close
 
 
 def loopback_settings(listen_port=0, extra=None):
@@ -42,22 +42,33 @@ def torrent_flags():
     return f.disable_dht | f.disable_lsd | f.disable_pex
 
 
+def torrent_params(torrent_path, save_path, extra_flags=0):
+    """Add parameters for a .torrent file whose content lives at save_path, with torrent_flags()."""
+    atp = lt.add_torrent_params()
+    atp.ti = lt.torrent_info(torrent_path)
+    atp.save_path = save_path
+    atp.flags = torrent_flags() | extra_flags
+    return atp
+
+
 def stop_event():
     """Set on SIGTERM/SIGINT or when stdin closes (the parent died or let go of us)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def watch_stdin():
-        # os.read, not sys.stdin: a daemon thread blocked in a buffered read aborts
-        # interpreter shutdown ("could not acquire lock for <stdin>").
-        try:
-            while os.read(0, 4096):
-                pass
-        except OSError:
-            pass
-        stop.set()
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
+    on_stdin_close(stop.set)
     return stop
+
+
+def throttle_loopback(ses):
+    """Makes upload_rate_limit apply to loopback peers.
+
+    Peers on 127.0.0.0/8 fall in the local peer class, which ignores rate limits: put every
+    address in the global class instead.
+    """
+    everything = lt.ip_filter()
+    glob = 1 << lt.session.global_peer_class_id
+    everything.add_rule('0.0.0.0', '255.255.255.255', glob)
+    everything.add_rule('::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', glob)
+    ses.set_peer_class_filter(everything)
 

@@ -4,7 +4,7 @@ import sys
 
 import libtorrent as lt
 
-from lt_common import loopback_session, stop_event, torrent_flags
+from lt_common import loopback_session, stop_event, throttle_loopback, torrent_params
 
 
 # libtorrent::errors::upload_upload_connection (not exported by the Python binding).
@@ -39,20 +39,11 @@ def main():
         | lt.alert.category_t.status_notification | lt.alert.category_t.connect_notification,
     })
     if args.upload_limit:
-        # Peers on 127.0.0.0/8 fall in the local peer class, which ignores rate limits:
-        # put every address in the global class so the limit applies on loopback.
-        everything = lt.ip_filter()
-        glob = 1 << lt.session.global_peer_class_id
-        everything.add_rule('0.0.0.0', '255.255.255.255', glob)
-        everything.add_rule('::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', glob)
-        ses.set_peer_class_filter(everything)
+        throttle_loopback(ses)
 
-    atp = lt.add_torrent_params()
-    atp.ti = lt.torrent_info(args.torrent)
-    atp.save_path = args.save_path
-    atp.trackers = args.tracker
     # A full recheck (no seed_mode): cheap for fixtures, and proves the data matches.
-    atp.flags = torrent_flags()
+    atp = torrent_params(args.torrent, args.save_path)
+    atp.trackers = args.tracker
     h = ses.add_torrent(atp)
 
     checked = False

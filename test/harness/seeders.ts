@@ -56,8 +56,8 @@ function seeder(kind: SeederKind, port: number, proc: Tied): Seeder {
   };
 }
 
-/** Starts a process and runs ready(); kills the process if that fails so nothing leaks. */
-async function startOrKill(proc: Tied, ready: () => Promise<void>): Promise<void> {
+/** Waits for ready() of a started process; kills the process if that fails so nothing leaks. */
+export async function startOrKill(proc: Tied, ready: () => Promise<void>): Promise<void> {
   try {
     await ready();
   } catch (err) {

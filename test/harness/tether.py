@@ -3,11 +3,11 @@
 For daemons that drop privileges, where PR_SET_PDEATHSIG is cleared by the kernel.
 SIGTERM/SIGINT are forwarded; the exit status is the child's.
 """
-import os
 import signal
 import subprocess
 import sys
-import threading
+
+from stdin_eof import on_stdin_close
 
 
 def main():
@@ -15,15 +15,7 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, _frame: child.send_signal(signum))
 
-    def watch_stdin():
-        try:
-            while os.read(0, 4096):
-                pass
-        except OSError:
-            pass
-        child.kill()
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
+    on_stdin_close(child.kill)
     code = child.wait()
     sys.exit(128 - code if code < 0 else code)
 
