@@ -2,12 +2,13 @@
 // Keeps the server independent of the session that implements them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "engine/torrent.h"
+#include "engine/read_status.h"
 
 namespace vozduxan {
 

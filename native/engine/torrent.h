@@ -16,15 +16,9 @@
 #include <vector>
 
 #include "engine/piece_reader.h"
+#include "engine/read_status.h"
 
 namespace vozduxan {
-
-enum class ReadStatus {
-  Ready,   // bytes were read
-  NotYet,  // the piece has not arrived: wait for it
-  Retry,   // the piece arrived but its bytes are not on disk yet: try again shortly
-  Failed,  // the files are gone or unreadable
-};
 
 struct TorrentStatusSnapshot {
   std::int64_t downloadRate = 0;
