@@ -8,7 +8,7 @@
 namespace vozduxan::binding {
 
 Addon::Addon(Napi::Env env, Napi::Object exports) {
-  exports.Set("NativeSession", SessionWrap::define(env));
+  exports.Set("NativeSession", SessionWrap::define(env, open_));
   exports.Set("libtorrentVersion", Napi::String::New(env, LIBTORRENT_VERSION));
   Napi::Object build = Napi::Object::New(env);
   build.Set("openssl", Napi::String::New(env, ownOpensslVersion()));
@@ -20,11 +20,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook(closeAll, this);
 }
 
-void Addon::closeAll(Addon* addon) {
-  const std::set<SessionWrap*> open = addon->open_;
-  for (SessionWrap* session : open) session->closeForTeardown();
-  addon->open_.clear();
-}
+void Addon::closeAll(Addon* addon) { addon->open_->closeAll(); }
 
 }  // namespace vozduxan::binding
 

@@ -4,22 +4,20 @@
 
 #include <napi.h>
 
-#include <set>
+#include <memory>
+
+#include "binding/open_sessions.h"
 
 namespace vozduxan::binding {
-
-class SessionWrap;
 
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports);
 
-  void track(SessionWrap* session) { open_.insert(session); }
-  void untrack(SessionWrap* session) { open_.erase(session); }
-
  private:
   static void closeAll(Addon* addon);
-  std::set<SessionWrap*> open_;
+  // Shared: each session holds it weakly, and finds it gone if it outlives the environment.
+  std::shared_ptr<OpenSessions> open_ = std::make_shared<OpenSessions>();
 };
 
 }  // namespace vozduxan::binding

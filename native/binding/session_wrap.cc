@@ -1,6 +1,5 @@
 #include "binding/session_wrap.h"
 
-#include "binding/addon.h"
 #include "binding/convert.h"
 
 namespace vozduxan::binding {
@@ -59,7 +58,8 @@ Napi::Object optionsArg(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-Napi::Function SessionWrap::define(Napi::Env env) {
+Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>& open) {
+  // The constructor finds the registry through its data pointer (CallbackInfo::Data).
   return DefineClass(env, "NativeSession",
                      {
                          InstanceAccessor<&SessionWrap::httpPort>("httpPort"),
@@ -71,7 +71,8 @@ Napi::Function SessionWrap::define(Napi::Env env) {
                          InstanceMethod<&SessionWrap::stats>("stats"),
                          InstanceMethod<&SessionWrap::evict>("evict"),
                          InstanceMethod<&SessionWrap::close>("close"),
-                     });
+                     },
+                     &open);
 }
 
 SessionWrap::SessionWrap(const Napi::CallbackInfo& info)
@@ -96,14 +97,15 @@ SessionWrap::SessionWrap(const Napi::CallbackInfo& info)
     if (dispatcher_) dispatcher_->release();
     throw toJsError(env, e);
   }
-  env.GetInstanceData<Addon>()->track(this);
+  open_ = *static_cast<std::shared_ptr<OpenSessions>*>(info.Data());
+  if (auto open = open_.lock()) open->track(this, [this] { closeForTeardown(); });
 }
 
 SessionWrap::~SessionWrap() {
   // Backstop only: the owner should have called close().
   if (engine_) engine_->close();
   if (dispatcher_) dispatcher_->release();
-  if (auto* addon = Env().GetInstanceData<Addon>()) addon->untrack(this);
+  if (auto open = open_.lock()) open->untrack(this);
   self_.reset();
 }
 

@@ -8,13 +8,15 @@
 #include <memory>
 
 #include "binding/js_dispatcher.h"
+#include "binding/open_sessions.h"
 #include "engine/session.h"
 
 namespace vozduxan::binding {
 
 class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
  public:
-  static Napi::Function define(Napi::Env env);
+  /// `open` tracks the sessions this constructor makes; it must outlive the constructor.
+  static Napi::Function define(Napi::Env env, std::shared_ptr<OpenSessions>& open);
   explicit SessionWrap(const Napi::CallbackInfo& info);
   ~SessionWrap() override;
 
@@ -48,6 +50,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   std::shared_ptr<JsDispatcher> dispatcher_;
   /// Engine callbacks hold this weakly; it dies with the wrap, so late tasks are dropped.
   std::shared_ptr<SessionWrap*> self_;
+  std::weak_ptr<OpenSessions> open_;
   std::map<std::uint64_t, Pending> pending_;  // JS thread only
   Napi::FunctionReference onLog_;
   bool closing_ = false;

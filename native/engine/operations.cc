@@ -104,7 +104,8 @@ bool Operations::waitsFor(const std::string& torrentKey) const {
   return false;
 }
 
-void Operations::finish(PendingOp& op, std::optional<EngineError> error, Deferred& deferred) {
+void Operations::finish(PendingOp& op, const std::optional<EngineError>& error,
+                        Deferred& deferred) {
   op.finished = true;
   if (error && op.stream) torrents_.releaseStream(op.stream, deferred);
   if (op.kind == PendingOp::Kind::ListFiles) {

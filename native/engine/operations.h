@@ -51,7 +51,7 @@ class Operations {
  private:
   bool advance(PendingOp& op, Deferred& deferred);
   bool advancePrepare(PendingOp& op, Deferred& deferred);
-  void finish(PendingOp& op, std::optional<EngineError> error, Deferred& deferred);
+  void finish(PendingOp& op, const std::optional<EngineError>& error, Deferred& deferred);
   void cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred);
 
   const std::chrono::milliseconds metadataTimeout_;

@@ -11,8 +11,8 @@
 
 namespace vozduxan {
 
-constexpr std::int64_t kMinPrebuffer = 32 * 1024;
-constexpr std::int64_t kMaxPrebuffer = 4 * 1024 * 1024;
+constexpr std::int64_t kMinPrebuffer = std::int64_t{32} * 1024;
+constexpr std::int64_t kMaxPrebuffer = std::int64_t{4} * 1024 * 1024;
 constexpr double kMaxPrebufferSeconds = 3.0;
 /// Pieces verified over less than this after the first say little about the link's rate.
 constexpr auto kRateProbeMin = std::chrono::milliseconds(100);

@@ -312,9 +312,8 @@ void Session::handleAlerts(Deferred& deferred) {
         ops_.fail(entry->torrent->key(), EngineError(ErrorCode::StorageError, failed->message()),
                   PendingOp::Kind::Prepare, deferred);
       }
-    } else if (alert->category() & lt::alert_category::error) {
-      log(alert->message());
-    } else if (lt::alert_cast<lt::torrent_finished_alert>(alert) ||
+    } else if ((alert->category() & lt::alert_category::error) ||
+               lt::alert_cast<lt::torrent_finished_alert>(alert) ||
                lt::alert_cast<lt::torrent_removed_alert>(alert)) {
       log(alert->message());
     }

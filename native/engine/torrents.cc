@@ -162,7 +162,7 @@ void Torrents::dial(TorrentEntry& entry) {
 void Torrents::onAddFailed(const std::string& key) { byKey_.erase(key); }
 
 void Torrents::onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
-                       std::shared_ptr<const lt::torrent_info> addedWith) {
+                       const std::shared_ptr<const lt::torrent_info>& addedWith) {
   entry.torrent->attach(handle);
   entry.attached = true;
   for (const auto& peer : entry.pendingPeers) handle.connect_peer(peer);
@@ -172,13 +172,14 @@ void Torrents::onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
     // pieces again before the check ends.
     reschedule(entry);
   } else if (addedWith) {
-    onMetadata(entry, std::move(addedWith));
+    onMetadata(entry, addedWith);
   } else {
     dial(entry);
   }
 }
 
-void Torrents::onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info) {
+void Torrents::onMetadata(TorrentEntry& entry,
+                          const std::shared_ptr<const lt::torrent_info>& info) {
   if (!info || entry.torrent->info()) return;
   entry.torrent->setMetadata(info);
   if (!entry.metadataFromCache) cache_.saveMetadata(entry.torrent->key(), *info);

@@ -64,8 +64,8 @@ class Torrents {
   /// libtorrent refused the torrent: there is nothing to remove from it, only to forget.
   void onAddFailed(const std::string& key);
   void onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
-               std::shared_ptr<const lt::torrent_info> addedWith);
-  void onMetadata(TorrentEntry& entry, std::shared_ptr<const lt::torrent_info> info);
+               const std::shared_ptr<const lt::torrent_info>& addedWith);
+  void onMetadata(TorrentEntry& entry, const std::shared_ptr<const lt::torrent_info>& info);
   void onChecked(TorrentEntry& entry, Deferred& deferred);
   void onStateChanged(TorrentEntry& entry, lt::torrent_status::state_t state, Deferred& deferred);
   void onPieceFinished(TorrentEntry& entry, int piece, Deferred& deferred);

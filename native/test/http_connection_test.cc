@@ -281,9 +281,9 @@ class Client {
   }
 
   /// Reads on until the body has at least `bytes`.
-  void readBodyAtLeast(http::response_parser<http::string_body>& parser, std::size_t bytes) {
+  void readBodyAtLeast(http::response_parser<http::string_body>& parser, std::int64_t bytes) {
     boost::system::error_code ec;
-    while (!ec && parser.get().body().size() < bytes) {
+    while (!ec && static_cast<std::int64_t>(parser.get().body().size()) < bytes) {
       run([&](auto done) { http::async_read_some(socket_, buffer_, parser, done); }, ec);
     }
     CHECK_FALSE(ec);
@@ -388,13 +388,14 @@ TEST_CASE("pipelining: requests sent together are answered in order") {
 
 TEST_CASE("a newer request for the token ends the older response at once") {
   Fixture fixture;
-  auto source = addSource(fixture, 1'000'000, 64 * 1024);
+  constexpr std::int64_t kThere = std::int64_t{64} * 1024;
+  auto source = addSource(fixture, 1'000'000, kThere);
   Client older(fixture);
   older.send(older.request(kPath));
   http::response_parser<http::string_body> parser;
   CHECK(older.readHeader(parser).result() == http::status::ok);
   // The older response has sent what is there and waits for the rest.
-  older.readBodyAtLeast(parser, 64 * 1024);
+  older.readBodyAtLeast(parser, kThere);
   REQUIRE(eventually([&] { return source->parkedReaders() == 1; }));
 
   Client newer(fixture);
@@ -402,7 +403,7 @@ TEST_CASE("a newer request for the token ends the older response at once") {
   boost::system::error_code ec;
   const std::string body = older.readBody(parser, ec);
   CHECK(ec == http::error::partial_message);  // cut short by the close, not timed out
-  CHECK(isBytesAt(body, 0, 64 * 1024));
+  CHECK(isBytesAt(body, 0, kThere));
 
   // The newer one waits for its bytes like any reader, then gets them.
   source->arrive(1'000'000);
@@ -442,7 +443,7 @@ TEST_CASE("a parked response continues when its bytes arrive, and ends on releas
 
 TEST_CASE("a slow reader holds up neither the server nor its own bytes") {
   Fixture fixture;
-  constexpr std::int64_t kSize = 8 * 1024 * 1024;
+  constexpr std::int64_t kSize = std::int64_t{8} * 1024 * 1024;
   auto big = std::make_shared<StubSource>(kSize, kSize);
   fixture.directory.sources["aaaa"] = big;
   addSource(fixture, 1000, 1000);
