@@ -24,6 +24,8 @@ export interface SessionConfig {
    * A PEM file of CA certificates to trust for `https://` trackers, besides the system's CAs
    * (found at run time in the usual places: Debian, Fedora, SUSE, Alpine). Process-wide: one
    * OpenSSL serves every session, so a CA given to one session is trusted by later ones too.
+   * A source build (the system's OpenSSL) applies it by setting `SSL_CERT_FILE` in the process
+   * environment; the prebuilt addon leaves the environment alone.
    */
   caFile?: string;
   /**

@@ -8,7 +8,8 @@ packages=(
   cmake g++ make pkg-config                     # native build
   aria2 opentracker mktorrent                   # swarm fixtures
   sox libsox-fmt-mp3 flac                       # audio fixtures
-  clang-format                                  # lint
+  clang-format clang-tidy                        # lint
+  doctest-dev                                   # C++ unit tests (native/test/)
   iproute2 util-linux procps                    # scripts/hermetic.sh (ip, unshare), process tools
   chromium                                      # real <audio> client via playwright-core
   debootstrap qemu-user-static binutils         # the prebuilt addon (scripts/prebuild/, scripts/smoke/)

@@ -60,9 +60,11 @@ void addTrustedCaFile(const std::string& path) {
     auto& files = registry();
     if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
   }
-  // A source build's OpenSSL is the system's: point its default file at the bundle, unless the
-  // user chose one. (The prebuilt addon loads the files itself: see static/verify_paths_hook.cc.)
-  if (!carriesOwnOpenssl()) ::setenv("SSL_CERT_FILE", path.c_str(), 0);
+  // A source build's OpenSSL is the system's, reached only through its default paths: point the
+  // default file at the caFile, over any SSL_CERT_FILE (the system's CA folder still counts).
+  // The prebuilt addon loads the files itself and leaves the environment alone: see
+  // static/verify_paths_hook.cc.
+  if (!carriesOwnOpenssl()) ::setenv("SSL_CERT_FILE", path.c_str(), 1);
 }
 
 std::vector<std::string> trustedCaFiles() {
