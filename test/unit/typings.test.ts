@@ -99,6 +99,9 @@ function kinds(type: ts.TypeNode | undefined): Set<string> {
   if (ts.isParenthesizedTypeNode(type)) return kinds(type.type);
   if (ts.isTypeQueryNode(type)) return new Set(['function']);
   if (ts.isFunctionTypeNode(type)) return new Set(['function']);
+  if (ts.isTypeLiteralNode(type) || ts.isArrayTypeNode(type) || ts.isTupleTypeNode(type)) {
+    return new Set(['object']);
+  }
   if (ts.isTypeReferenceNode(type)) {
     const name = type.typeName.getText(declared.source);
     if (name === 'Promise') return new Set(['promise']);
