@@ -16,5 +16,8 @@ fi
 # bash stays PID 1 of the namespace instead of exec'ing the command: as PID 1 the command would
 # ignore SIGINT/SIGTERM it has no handler for, and would not reap orphaned grandchildren.
 # --kill-child: if unshare itself is killed, SIGKILL the namespace's PID 1, which ends them all.
+# The ephemeral port range (per network namespace) moves above the ports the test harness hands
+# out to seeders and trackers (test/harness/net.ts), so no engine socket can take one of them.
 exec unshare "${userns[@]}" --net --pid --fork --mount-proc --kill-child \
-  env VOZDUXAN_HERMETIC=1 bash -c 'ip link set lo up && { "$@"; exit $?; }' bash "$@"
+  env VOZDUXAN_HERMETIC=1 bash -c 'ip link set lo up &&
+    { sysctl -qw net.ipv4.ip_local_port_range="40000 60999" || true; } && { "$@"; exit $?; }' bash "$@"

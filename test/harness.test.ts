@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   sha256File,
   startSwarm,
 } from './harness/index.ts';
+import { freePort, HARNESS_PORTS } from './harness/net.ts';
 import { PYTHON, run } from './harness/proc.ts';
 
 interface Context {
@@ -141,5 +143,18 @@ test('seeders can be throttled and are gone after stop()', async (t) => {
       { code: 'ESRCH' },
       `${s.kind} (pid ${s.pid}) still running`,
     );
+  }
+});
+
+test('ports for seeders never come from the range engine sockets bind ephemerally', async (t) => {
+  // hermetic.sh moves the namespace's ephemeral range above the harness's ports, so a port
+  // handed to a seeder cannot be taken meanwhile by a session's own outgoing socket.
+  const [low = '0'] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/);
+  t.true(Number(low) > HARNESS_PORTS.last, `ephemeral range starts at ${low}`);
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort();
+    t.true(port >= HARNESS_PORTS.first && port <= HARNESS_PORTS.last, String(port));
   }
 });

@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 
@@ -25,12 +26,43 @@ function udpFree(port: number): Promise<boolean> {
 }
 
 /**
- * A port free for both TCP and UDP on 127.0.0.1 (libtorrent and opentracker bind both).
- * Racy in principle; fine inside the tests' private network namespace.
+ * The harness hands out ports below the kernel's ephemeral range, which scripts/hermetic.sh
+ * moves up to 40000–60999 inside the tests' namespace. Before, a port found by binding port 0
+ * could be taken by an engine session's own ephemeral bind before the seeder bound it
+ * ("Address already in use" from aria2c, one CI run in two). Each process starts at its own
+ * offset, so parallel ava workers rarely probe the same ports; the bind check covers the rest.
+ */
+export const HARNESS_PORTS = { first: 20000, last: 39999 } as const;
+let nextPort =
+  HARNESS_PORTS.first + ((process.pid * 211) % (HARNESS_PORTS.last - HARNESS_PORTS.first + 1));
+
+/** Whether the namespace's ephemeral range leaves the harness's ports alone (hermetic.sh). */
+function ephemeralRangeAboveHarness(): boolean {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    return Number(low) > HARNESS_PORTS.last;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A port free for both TCP and UDP on 127.0.0.1 (libtorrent and opentracker bind both), from
+ * the harness's own range when the ephemeral range is above it, else any free port.
  */
 export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = await bindTcp(0);
+  const own = ephemeralRangeAboveHarness();
+  for (let i = 0; i < 200; i++) {
+    let port: number | null;
+    if (own) {
+      port = nextPort;
+      nextPort = port >= HARNESS_PORTS.last ? HARNESS_PORTS.first : port + 1;
+      port = await bindTcp(port);
+    } else {
+      port = await bindTcp(0);
+    }
     if (port !== null && (await udpFree(port))) return port;
   }
   throw new Error('no free port on 127.0.0.1');
