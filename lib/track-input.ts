@@ -3,12 +3,16 @@
 import { torrentBytes } from './base64';
 import { VozduxanError } from './errors';
 import type { TorrentFileInput } from './player-types';
+import { torrentInfoHash } from './torrent-hash';
 
 /** A player call's track, checked: what to prepare and what "the same track" means. */
 export interface Track {
   magnet: string;
   fileIdx: number;
-  /** Info hash (or the magnet itself, when it has none) plus file index. */
+  /**
+   * Info hash (the magnet's, else the .torrent bytes', else the magnet's own text) plus file
+   * index.
+   */
   key: string;
   torrent: Uint8Array | undefined;
   peers: string[] | undefined;
@@ -34,15 +38,24 @@ export function readTrack(
   if (typeof fileIdx !== 'number')
     throw new VozduxanError('INVALID_FILE', 'fileIdx must be a number');
   const torrent = torrentBytes(torrentFile, what);
-  return { magnet, fileIdx, key: trackKey(magnet, fileIdx), torrent, peers: options.peers };
+  return {
+    magnet,
+    fileIdx,
+    key: trackKey(magnet, fileIdx, torrent),
+    torrent,
+    peers: options.peers,
+  };
 }
 
 /**
- * What identifies a track: the magnet's v1 info hash (hex or base32 spell the same key) and
- * the file index; a magnet without a readable info hash keys by its own text.
+ * What identifies a track: the magnet's v1 info hash (hex or base32 spell the same key), else
+ * the .torrent bytes' (so tracks given only as bytes never share a key across albums), and the
+ * file index; with neither, the magnet's own text.
+ * @param torrent the track's .torrent bytes, if the call gave them.
  */
-export function trackKey(magnet: string, fileIdx: number): string {
-  return `${infoHashOf(magnet) ?? magnet}#${fileIdx}`;
+export function trackKey(magnet: string, fileIdx: number, torrent?: Uint8Array): string {
+  const hash = infoHashOf(magnet) ?? (torrent ? torrentInfoHash(torrent) : undefined);
+  return `${hash ?? magnet}#${fileIdx}`;
 }
 
 /** The v1 info hash of a magnet as 40 lowercase hex digits (hex or base32 `xt`), or undefined. */

@@ -622,3 +622,30 @@ test('listFiles takes a magnet alone or base64 .torrent bytes; bad base64 is BAD
   t.deepEqual(await player.listFiles('', wrapped), fromPeers);
   await rejectsWithCode(t, player.listFiles('', `${wrapped}*`), 'BAD_INPUT');
 });
+
+test('tracks given only as .torrent bytes are keyed by their info hash, not by file index alone', async (t) => {
+  // Before, every bytes-only track keyed as `#N`: playing the album's track 0 after parking
+  // the single's track 0 consumed the parked stream and served the wrong file.
+  const { single, album } = await sharedFixtures();
+  const singleSwarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  t.teardown(() => singleSwarm.stop());
+  const { player, session, swarm } = await rig(t, album);
+  const parked = await player.prefetchNextTrack({
+    nextMagnet: '',
+    nextFileIdx: 0,
+    nextTorrentFile: new Uint8Array(single.torrent),
+    peers: singleSwarm.peers,
+    warmOnly: false,
+  });
+  await assertServes(t, single, 0, parked);
+  const playing = await player.prepareStream({
+    magnet: '',
+    fileIdx: 0,
+    torrentFile: new Uint8Array(album.torrent),
+    peers: swarm.peers,
+  });
+  t.not(playing.token, parked.token);
+  t.is(session.stats(playing.token).fileSize, album.files[0].size);
+  await assertServes(t, album, 0, playing);
+  t.is(player.slots().prefetch?.token, parked.token);
+});
