@@ -21,7 +21,9 @@ std::optional<double> wavByteRate(const unsigned char* data, std::size_t len) {
       const std::uint32_t byteRate = le32(data + at + 8 + 8);
       return byteRate > 0 ? std::optional<double>(byteRate) : std::nullopt;
     }
-    at += 8 + size + (size & 1);  // chunks are padded to even sizes
+    // In size_t: in 32 bits, 8 + size (+ 1) wraps to 0 for chunk sizes 0xfffffff7 and 0xfffffff8,
+    // and the loop never advances (found by native/fuzz/audio_header.cc).
+    at += 8 + static_cast<std::size_t>(size) + (size & 1);  // chunks are padded to even sizes
   }
   return std::nullopt;
 }
