@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// Checks (or with --fix, rewrites) the formatting of native/**/*.{cc,h} against .clang-format.
+// Checks (or with --fix, rewrites) the formatting of native/**/*.{cc,c,h} and include/ against .clang-format.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const fix = process.argv.includes('--fix');
-const isSource = (f) => /\.(cc|h)$/.test(f);
+const isSource = (f) => /\.(cc|c|h)$/.test(f);
 
 function fromGit() {
   // Tracked plus untracked-but-not-ignored, so new files are checked before their first commit.
   const r = spawnSync(
     'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', 'native'],
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', 'native', 'include'],
     {
       cwd: root,
       encoding: 'utf8',
@@ -37,7 +37,7 @@ function walk(dir, out = []) {
   return out;
 }
 
-const files = (fromGit() ?? walk('native')).sort();
+const files = (fromGit() ?? [...walk('native'), ...walk('include')]).sort();
 if (files.length === 0) process.exit(0);
 
 const args = fix ? ['-i'] : ['--dry-run', '--Werror'];

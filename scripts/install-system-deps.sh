@@ -10,6 +10,7 @@ packages=(
   sox libsox-fmt-mp3 flac                       # audio fixtures
   clang-format clang-tidy                        # lint
   doctest-dev                                   # C++ unit tests (native/test/)
+  rustc                                         # the C ABI's Rust test (native/capi/test/)
   iproute2 util-linux procps                    # scripts/hermetic.sh (ip, unshare), process tools
   chromium                                      # real <audio> client via playwright-core
   debootstrap qemu-user-static binutils         # the prebuilt addon (scripts/prebuild/, scripts/smoke/)
