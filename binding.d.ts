@@ -14,6 +14,11 @@ export interface NativeSessionConfig {
   bufferTimeoutMs?: number;
   settings?: Record<string, NativeSettingValue>;
   caFile?: string;
+  httpMaxConnections?: number;
+  httpHeaderTimeoutMs?: number;
+  httpIdleTimeoutMs?: number;
+  httpWriteStallTimeoutMs?: number;
+  allowedOrigins?: string[];
   onLog?: (message: string) => void;
 }
 

@@ -29,6 +29,32 @@ export interface SessionConfig {
    */
   caFile?: string;
   /**
+   * Open connections the local HTTP server keeps at most. Past it, the connection idle the
+   * longest (no response in flight) is closed to make room; when every one is serving, the new
+   * connection is closed at once. 0 or absent: 256.
+   */
+  httpMaxConnections?: number;
+  /**
+   * A request header must arrive in full within this after the connection opens (or, on a
+   * keep-alive connection, after its first byte), in ms; else the connection is closed.
+   * 0 or absent: 10 000.
+   */
+  httpHeaderTimeoutMs?: number;
+  /** A keep-alive connection with no request in flight is closed after this, in ms. 0 or absent: 30 000. */
+  httpIdleTimeoutMs?: number;
+  /**
+   * A response whose client reads nothing for this long is ended (a paused player that holds
+   * its connection), in ms; the player asks again with a Range when it resumes. 0 or absent: 60 000.
+   */
+  httpWriteStallTimeoutMs?: number;
+  /**
+   * Origins whose pages may read streams through `fetch`, XHR or Web Audio, e.g.
+   * `['app://player', 'http://localhost:5173']`, compared exactly with the request's `Origin`.
+   * Only those get `Access-Control-Allow-Origin` (and a preflight answer); every other origin
+   * gets no CORS headers. Absent or empty: no CORS at all. An `<audio src>` needs none.
+   */
+  allowedOrigins?: string[];
+  /**
    * Engine log lines, delivered on the JS thread (peer-connect noise filtered out).
    * @param message one log line.
    */

@@ -1,5 +1,6 @@
 #include "binding/convert.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace vozduxan::binding {
@@ -37,6 +38,56 @@ std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char
   return std::chrono::milliseconds(static_cast<std::int64_t>(number(options, name, 0)));
 }
 
+namespace {
+
+/// A whole number in [1, max]; absent or 0: `fallback`.
+double positive(const Napi::Object& options, const char* name, double max, double fallback) {
+  const double value = number(options, name, 0);
+  if (value == 0) return fallback;
+  if (value != std::floor(value) || value > max) {
+    badInput(std::string(name) + " must be a whole number from 1 to " +
+             std::to_string(static_cast<std::int64_t>(max)));
+  }
+  return value;
+}
+
+/// The HTTP server's limits and CORS origins (README, HTTP).
+HttpLimits toHttpLimits(const Napi::Object& options) {
+  HttpLimits limits;
+  constexpr double kMaxTimeoutMs = 2'147'483'647;  // as setTimeout's: about 24.8 days
+  const auto millis = [&](const char* name, std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(
+        positive(options, name, kMaxTimeoutMs, static_cast<double>(fallback.count()))));
+  };
+  limits.maxConnections =
+      static_cast<int>(positive(options, "httpMaxConnections", 65535, limits.maxConnections));
+  limits.headerTimeout = millis("httpHeaderTimeoutMs", limits.headerTimeout);
+  limits.idleTimeout = millis("httpIdleTimeoutMs", limits.idleTimeout);
+  limits.writeStallTimeout = millis("httpWriteStallTimeoutMs", limits.writeStallTimeout);
+  if (present(options, "allowedOrigins")) {
+    const Napi::Value raw = options.Get("allowedOrigins");
+    if (!raw.IsArray()) badInput("allowedOrigins must be an array of origin strings");
+    const auto origins = raw.As<Napi::Array>();
+    for (std::uint32_t i = 0; i < origins.Length(); ++i) {
+      const Napi::Value origin = origins.Get(i);
+      if (!origin.IsString()) badInput("allowedOrigins must be an array of origin strings");
+      std::string text = origin.As<Napi::String>().Utf8Value();
+      // What an Origin header can hold: visible ASCII, no list separator; "*" is no wildcard.
+      const bool visible = !text.empty() && text.size() <= 1024 &&
+                           std::all_of(text.begin(), text.end(),
+                                       [](char c) { return c > ' ' && c < 0x7f && c != ','; });
+      if (!visible || text == "*") {
+        badInput("allowedOrigins: '" + text +
+                 "' is not an origin (e.g. 'app://player' or 'http://localhost:5173')");
+      }
+      limits.allowedOrigins.push_back(std::move(text));
+    }
+  }
+  return limits;
+}
+
+}  // namespace
+
 SessionConfig toSessionConfig(const Napi::Object& options) {
   SessionConfig config;
   config.storagePath = string(options, "storagePath");
@@ -71,6 +122,7 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
       }
     }
   }
+  config.http = toHttpLimits(options);
   return config;
 }
 

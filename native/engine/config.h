@@ -13,6 +13,22 @@ namespace vozduxan {
 
 using SettingValue = std::variant<std::string, std::int64_t, bool>;
 
+/// Limits of the localhost HTTP server (README, HTTP).
+struct HttpLimits {
+  /// Open connections at most; past it the longest-idle one (no response in flight) is closed
+  /// to make room, or, when every one is serving, the new one is closed at once.
+  int maxConnections = 256;
+  /// A request's header must arrive in full within this, counted from its first byte (or from
+  /// the connection's start).
+  std::chrono::milliseconds headerTimeout{10'000};
+  /// A keep-alive connection with no request in flight is closed after this.
+  std::chrono::milliseconds idleTimeout{30'000};
+  /// A response whose client reads nothing for this long is ended.
+  std::chrono::milliseconds writeStallTimeout{60'000};
+  /// Origins that get CORS headers (exact match with the Origin header); empty: none does.
+  std::vector<std::string> allowedOrigins;
+};
+
 struct SessionConfig {
   std::string storagePath;
   std::uint64_t cacheMaxBytes = 0;  // 0 → 50 GB
@@ -24,6 +40,7 @@ struct SessionConfig {
   std::vector<std::pair<std::string, SettingValue>> settings;
   /// Extra CA certificates (PEM) for HTTPS trackers; "" → only the system's.
   std::string caFile;
+  HttpLimits http;
   /// Called from engine threads; the binding forwards it to the JS thread.
   std::function<void(const std::string&)> log;
 };

@@ -48,7 +48,7 @@ Session::Session(SessionConfig config)
     : config_(std::move(config)),
       cache_(config_.storagePath),
       lt_(startLibtorrent(config_)),
-      http_(*this, [this](const std::string& m) { log(m); }),
+      http_(*this, [this](const std::string& m) { log(m); }, config_.http),
       torrents_(*lt_, cache_, streams_, config_, [this](const std::string& m) { log(m); }),
       ops_(
           config_, torrents_, streams_,

@@ -91,12 +91,17 @@ void Stream::setWindow(int first, int last) {
 }
 
 void Stream::markReleased() {
+  std::lock_guard<std::mutex> lock(wakeMu_);
   released_.store(true);
   generation_.fetch_add(1);
 }
 
 std::uint64_t Stream::beginResponse(std::int64_t offset) {
-  const std::uint64_t generation = generation_.fetch_add(1) + 1;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(wakeMu_);
+    generation = generation_.fetch_add(1) + 1;
+  }
   setPosition(offset);
   // Responses parked on a piece only look at their generation when woken; the piece
   // they wait for may never come now that the window moved. Wake them so the stale
@@ -109,10 +114,24 @@ bool Stream::current(std::uint64_t generation) const {
   return !released_.load() && generation_.load() == generation;
 }
 
+bool Stream::live(const std::uint64_t* generation) const {
+  return !released_.load() && (generation == nullptr || generation_.load() == *generation);
+}
+
+ReadStatus Stream::read(std::uint64_t generation, std::int64_t offset, char* buffer,
+                        std::size_t len, std::size_t& got, std::function<void()> resume) {
+  return readFor(&generation, offset, buffer, len, got, std::move(resume));
+}
+
 ReadStatus Stream::read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
                         std::function<void()> resume) {
+  return readFor(nullptr, offset, buffer, len, got, std::move(resume));
+}
+
+ReadStatus Stream::readFor(const std::uint64_t* generation, std::int64_t offset, char* buffer,
+                           std::size_t len, std::size_t& got, std::function<void()> resume) {
   got = 0;
-  if (released_.load()) return ReadStatus::Failed;
+  if (!live(generation) || offset < 0 || offset >= size_) return ReadStatus::Failed;
   len = static_cast<std::size_t>(
       std::min<std::int64_t>(static_cast<std::int64_t>(len), size_ - offset));
   int missing = -1;
@@ -124,6 +143,10 @@ ReadStatus Stream::read(std::int64_t offset, char* buffer, std::size_t len, std:
           static_cast<std::int64_t>(missing) * torrent_->info()->piece_length() - fileOffset_;
       setPosition(std::max<std::int64_t>(pieceStart, 0));
     }
+    // A release or a newer response may have come and woken the parked readers since the check
+    // above: look again, under the lock they change it under, before parking.
+    std::lock_guard<std::mutex> lock(wakeMu_);
+    if (!live(generation)) return ReadStatus::Failed;
     torrent_->waitPiece(missing, std::move(resume));
   }
   return status;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "engine/config.h"
@@ -52,8 +53,14 @@ class Stream : public StreamSource {
   void setByteRate(double bytesPerSecond) { byteRate_.store(bytesPerSecond); }
   double byteRate() const { return byteRate_.load(); }
 
+  /// Ends the stream for readers: from now on read() fails and parks nothing. Whoever calls it
+  /// then wakes the torrent's parked readers (they were parked before, and end when woken).
   void markReleased();
   bool released() const { return released_.load(); }
+
+  /// A read outside any response (the prebuffer's header probe): fails once released.
+  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
+                  std::function<void()> resume);
 
   /// What Session::stats reports for this stream.
   StreamStats stats() const;
@@ -65,10 +72,15 @@ class Stream : public StreamSource {
   const std::string& mimeType() const override { return mime_; }
   std::uint64_t beginResponse(std::int64_t offset) override;
   bool current(std::uint64_t generation) const override;
-  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
-                  std::function<void()> resume) override;
+  ReadStatus read(std::uint64_t generation, std::int64_t offset, char* buffer, std::size_t len,
+                  std::size_t& got, std::function<void()> resume) override;
 
  private:
+  /// Not released, and `generation` (when given) still current.
+  bool live(const std::uint64_t* generation) const;
+  ReadStatus readFor(const std::uint64_t* generation, std::int64_t offset, char* buffer,
+                     std::size_t len, std::size_t& got, std::function<void()> resume);
+
   const std::string token_;
   const std::shared_ptr<Torrent> torrent_;
   const int fileIndex_;
@@ -85,6 +97,10 @@ class Stream : public StreamSource {
   std::atomic<bool> seekPending_{false};
   std::atomic<int> windowFirst_{-1};
   std::atomic<int> windowLast_{-1};
+  // Taken by markReleased and beginResponse to change what live() answers, and by a reader
+  // from its last live() check until its waiter is registered: so a reader either parks before
+  // the wake-up that follows a release or a newer response, or sees that it must not park.
+  std::mutex wakeMu_;
   std::atomic<bool> released_{false};
   std::atomic<double> byteRate_{0};
   std::atomic<bool> playerReports_{false};

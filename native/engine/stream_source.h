@@ -22,10 +22,13 @@ class StreamSource {
   virtual std::uint64_t beginResponse(std::int64_t offset) = 0;
   /// False once a newer response started or the stream was released.
   virtual bool current(std::uint64_t generation) const = 0;
-  /// Reads file bytes at `offset`. On NotYet, `resume` runs on an engine thread when
-  /// the missing piece arrives or the stream goes away.
-  virtual ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
-                          std::function<void()> resume) = 0;
+  /// Reads file bytes at `offset` for the response of `generation`. On NotYet, `resume` runs
+  /// (on any thread, possibly before this returns) when the missing piece arrives, the stream
+  /// goes away or a newer response starts; it may also be dropped unrun once the server has
+  /// stopped. Failed once `generation` is no longer current: a reader never parks after a
+  /// release or a newer response woke the parked ones.
+  virtual ReadStatus read(std::uint64_t generation, std::int64_t offset, char* buffer,
+                          std::size_t len, std::size_t& got, std::function<void()> resume) = 0;
 };
 
 class StreamDirectory {

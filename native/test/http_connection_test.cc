@@ -1,186 +1,38 @@
 // HttpConnection alone (engine/http_connection.h), over real loopback sockets, against a stub
 // StreamSource whose bytes "arrive" when the test says so: keep-alive, pipelining, stale
-// responses after a newer request, slow readers, and the errors a client can cause.
+// responses after a newer request, slow readers, time-outs, CORS, and the errors a client can
+// cause.
 #include "engine/http_connection.h"
 
 #include <doctest/doctest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
-#include <limits>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test/http_test_support.h"
+
 namespace vozduxan {
 namespace {
 
-namespace net = boost::asio;
-namespace http = boost::beast::http;
-using tcp = net::ip::tcp;
-using Response = http::response<http::string_body>;
-
-constexpr auto kPatience = std::chrono::seconds(10);
-// Not boost::none: Boost 1.74's parser compares a Content-Length against the optional itself, so
-// "no limit" refuses every body.
-constexpr std::uint64_t kNoBodyLimit = std::numeric_limits<std::uint64_t>::max();
-
-/// The byte at `offset` of every stub file: not periodic in 256, so an offset error shows.
-char byteAt(std::int64_t offset) { return static_cast<char>((offset % 251) ^ (offset / 251)); }
-
-std::string bytesAt(std::int64_t offset, std::int64_t length) {
-  std::string bytes(static_cast<std::size_t>(length), '\0');
-  for (std::int64_t i = 0; i < length; ++i) bytes[static_cast<std::size_t>(i)] = byteAt(offset + i);
-  return bytes;
-}
-
-/// Whether `body` is the file's bytes [offset, offset + length); a bool, so a failure does not
-/// print megabytes.
-bool isBytesAt(const std::string& body, std::int64_t offset, std::int64_t length) {
-  if (body == bytesAt(offset, length)) return true;
-  MESSAGE("body of " << body.size() << " bytes, expected " << length << " from " << offset);
-  return false;
-}
-
-/// Waits (bounded) for a state another thread brings about.
-bool eventually(const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + kPatience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
-/// What a Stream gives the HTTP layer, without a torrent: bytes below `available` are there;
-/// a read past it parks its resume until more arrive, as a reader waits for a piece.
-class StubSource : public StreamSource {
- public:
-  explicit StubSource(std::int64_t size, std::int64_t available)
-      : size_(size), available_(available) {}
-
-  std::int64_t size() const override { return size_; }
-  const std::string& mimeType() const override { return mime_; }
-
-  std::uint64_t beginResponse(std::int64_t offset) override {
-    std::vector<std::function<void()>> parked;
-    std::uint64_t generation = 0;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      generation = ++generation_;
-      parked.swap(parked_);
-    }
-    // As Stream does: parked responses wake, and the stale ones end.
-    for (auto& resume : parked) resume();
-    return generation;
-  }
-
-  bool current(std::uint64_t generation) const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return !released_ && generation == generation_;
-  }
-
-  ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
-                  std::function<void()> resume) override {
-    got = 0;
-    std::lock_guard<std::mutex> lock(mu_);
-    ++reads_;
-    if (released_ || failing_) return ReadStatus::Failed;
-    if (retries_ > 0) {
-      --retries_;
-      return ReadStatus::Retry;
-    }
-    if (offset >= available_) {
-      parked_.push_back(std::move(resume));
-      return ReadStatus::NotYet;
-    }
-    got = static_cast<std::size_t>(
-        std::min<std::int64_t>(static_cast<std::int64_t>(len), available_ - offset));
-    const std::string bytes = bytesAt(offset, static_cast<std::int64_t>(got));
-    std::memcpy(buffer, bytes.data(), got);
-    return ReadStatus::Ready;
-  }
-
-  /// Bytes up to `available` arrive: parked readers resume (from this thread, as the engine's).
-  void arrive(std::int64_t available) {
-    std::vector<std::function<void()>> parked;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      available_ = available;
-      parked.swap(parked_);
-    }
-    for (auto& resume : parked) resume();
-  }
-
-  void release() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      released_ = true;
-    }
-    arrive(available_);
-  }
-
-  void failReads() {
-    std::lock_guard<std::mutex> lock(mu_);
-    failing_ = true;
-  }
-
-  void retryFirstReads(int count) {
-    std::lock_guard<std::mutex> lock(mu_);
-    retries_ = count;
-  }
-
-  std::size_t parkedReaders() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return parked_.size();
-  }
-
-  /// Drops parked resumes unrun: each holds its connection.
-  void dropParked() {
-    std::lock_guard<std::mutex> lock(mu_);
-    parked_.clear();
-  }
-
- private:
-  const std::int64_t size_;
-  const std::string mime_ = "audio/flac";
-  mutable std::mutex mu_;
-  std::int64_t available_;
-  std::uint64_t generation_ = 0;
-  bool released_ = false;
-  bool failing_ = false;
-  int retries_ = 0;
-  int reads_ = 0;
-  std::vector<std::function<void()>> parked_;
-};
-
-class StubDirectory : public StreamDirectory {
- public:
-  std::shared_ptr<StreamSource> findStream(const std::string& token) override {
-    auto it = sources.find(token);
-    return it == sources.end() ? nullptr : it->second;
-  }
-  std::map<std::string, std::shared_ptr<StubSource>> sources;  // set before the first request
-};
+using namespace vozduxan::test;  // NOLINT(google-build-using-namespace): the tests' own helpers
 
 /// Accepts connections one by one and runs them on its own io thread (the role HttpServer has).
-class Fixture {
+class Fixture : public Endpoint {
  public:
-  Fixture() : acceptor_(io_, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0)) {
+  explicit Fixture(HttpLimits limits = {})
+      : limits_(std::move(limits)),
+        acceptor_(io_, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0)) {
     thread_ = std::thread([this] { io_.run(); });
   }
 
-  ~Fixture() {
+  ~Fixture() override {
     net::post(io_, [this] {
       for (const auto& weak : live_) {
         if (auto connection = weak.lock()) connection->close();
@@ -188,20 +40,23 @@ class Fixture {
     });
     work_.reset();
     thread_.join();
-    // Parked resumes own their connections; they go before io_ does.
     for (auto& [token, source] : directory.sources) source->dropParked();
   }
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const override { return acceptor_.local_endpoint().port(); }
 
   /// Accepts the connection `client` just opened and starts serving it.
-  void serve(tcp::socket& client) {
+  void serve(tcp::socket& client) override {
     client.connect(acceptor_.local_endpoint());
     tcp::socket socket = acceptor_.accept();
-    HttpConnection::Context context{io_, directory, [](const std::string&) {}, port(),
-                                    [this](HttpConnection*) { forgotten(); }};
+    HttpConnection::Context context{io_,
+                                    directory,
+                                    [](const std::string&) {},
+                                    port(),
+                                    [this](HttpConnection*) { forgotten(); },
+                                    &limits_};
     auto connection = std::make_shared<HttpConnection>(std::move(context), std::move(socket));
-    net::post(io_, [this, connection] {
+    net::post(io_, [this, connection = std::move(connection)] {
       live_.push_back(connection);
       connection->start();
     });
@@ -215,15 +70,23 @@ class Fixture {
     return changed_.wait_for(lock, kPatience, [this] { return forgotten_ == opened_; });
   }
 
+  /// How many connections were destroyed on a thread other than the io thread.
+  int destroyedOffThread() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return offThread_;
+  }
+
   StubDirectory directory;
 
  private:
   void forgotten() {
     std::lock_guard<std::mutex> lock(mu_);
     ++forgotten_;
+    if (std::this_thread::get_id() != thread_.get_id()) ++offThread_;
     changed_.notify_all();
   }
 
+  const HttpLimits limits_;
   net::io_context io_;
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(io_);
   tcp::acceptor acceptor_;
@@ -232,101 +95,8 @@ class Fixture {
   std::condition_variable changed_;
   int opened_ = 0;
   int forgotten_ = 0;
+  int offThread_ = 0;
   std::thread thread_;  // runs io_; joined by the destructor
-};
-
-/// A client over its own io_context; every wait is bounded, so a bug fails instead of hanging.
-class Client {
- public:
-  explicit Client(Fixture& fixture, int receiveBuffer = 0) : fixture_(fixture), socket_(io_) {
-    if (receiveBuffer > 0) {
-      socket_.open(tcp::v4());
-      socket_.set_option(net::socket_base::receive_buffer_size(receiveBuffer));
-    }
-    fixture.serve(socket_);
-  }
-
-  std::string request(const std::string& target, const std::string& extra = "",
-                      const std::string& method = "GET") const {
-    return method + " " + target +
-           " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(fixture_.port()) + "\r\n" + extra +
-           "\r\n";
-  }
-
-  void send(const std::string& raw) { net::write(socket_, net::buffer(raw)); }
-
-  /// The next response; `ec` says how it ended (a body cut short by a close is an error).
-  Response read(boost::system::error_code& ec) {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kNoBodyLimit);
-    run([&](auto done) { http::async_read(socket_, buffer_, parser, done); }, ec);
-    return parser.release();
-  }
-
-  Response get(const std::string& target, const std::string& extra = "") {
-    send(request(target, extra));
-    boost::system::error_code ec;
-    Response response = read(ec);
-    CHECK_FALSE(ec);
-    return response;
-  }
-
-  /// Reads only the header; the body stays in the socket.
-  Response readHeader(http::response_parser<http::string_body>& parser) {
-    boost::system::error_code ec;
-    parser.body_limit(kNoBodyLimit);
-    run([&](auto done) { http::async_read_header(socket_, buffer_, parser, done); }, ec);
-    CHECK_FALSE(ec);
-    return parser.get();
-  }
-
-  /// Reads on until the body has at least `bytes`.
-  void readBodyAtLeast(http::response_parser<http::string_body>& parser, std::int64_t bytes) {
-    boost::system::error_code ec;
-    while (!ec && static_cast<std::int64_t>(parser.get().body().size()) < bytes) {
-      run([&](auto done) { http::async_read_some(socket_, buffer_, parser, done); }, ec);
-    }
-    CHECK_FALSE(ec);
-  }
-
-  /// Reads the rest of a response begun with readHeader.
-  std::string readBody(http::response_parser<http::string_body>& parser,
-                       boost::system::error_code& ec) {
-    run([&](auto done) { http::async_read(socket_, buffer_, parser, done); }, ec);
-    return parser.get().body();
-  }
-
-  /// True if the server closed the connection (and sent nothing more).
-  bool closedByServer() {
-    char byte = 0;
-    boost::system::error_code ec;
-    if (buffer_.size() > 0) return false;
-    run([&](auto done) { socket_.async_read_some(net::buffer(&byte, 1), done); }, ec);
-    return ec == net::error::eof || ec == net::error::connection_reset;
-  }
-
- private:
-  template <typename Start>
-  void run(Start start, boost::system::error_code& ec) {
-    bool finished = false;
-    start([&](boost::system::error_code result, std::size_t) {
-      ec = result;
-      finished = true;
-    });
-    io_.restart();
-    io_.run_for(kPatience);
-    if (!finished) {
-      socket_.cancel();
-      io_.restart();
-      io_.run();
-      ec = net::error::timed_out;
-    }
-  }
-
-  Fixture& fixture_;
-  net::io_context io_;
-  tcp::socket socket_;
-  boost::beast::flat_buffer buffer_;
 };
 
 constexpr const char* kToken = "0123456789abcdef";
@@ -530,6 +300,213 @@ TEST_CASE("connections leave their owner when they end") {
     CHECK(isBytesAt(second.get(kPath).body(), 0, 1000));
   }
   CHECK(fixture.allGone());
+}
+
+// ---- lifetimes across threads (issue 17, defects 1 and 6) ----------------------
+
+TEST_CASE(
+    "a parked response is destroyed on the io thread, even when the engine drops its resume last") {
+  Fixture fixture;
+  auto source = addSource(fixture, 300'000, 0);
+  {
+    Client client(fixture);
+    client.send(client.request(kPath));
+    http::response_parser<http::string_body> parser;
+    client.readHeader(parser);
+    REQUIRE(eventually([&] { return source->parkedReaders() == 1; }));
+    // The engine's side of a release: the stream is gone, then the parked resume runs on the
+    // engine's thread, which drops it only later (Session::release runs its deferred work, then
+    // destroys it on the JS thread).
+    std::vector<std::function<void()>> resumes = source->takeParked();
+    source->markReleased();
+    for (auto& resume : resumes) resume();
+    boost::system::error_code ec;
+    client.readBody(parser, ec);
+    CHECK(ec == http::error::partial_message);
+    // The response ended on the io thread; the connection must be gone with it, not wait for
+    // whoever holds the resume.
+    CHECK(fixture.allGone());
+    resumes.clear();
+  }
+  CHECK(fixture.allGone());
+  CHECK(fixture.destroyedOffThread() == 0);
+}
+
+TEST_CASE(
+    "release ends a response stuck writing to a client that reads nothing, and frees its stream") {
+  Fixture fixture;
+  constexpr std::int64_t kSize = std::int64_t{16} * 1024 * 1024;
+  auto source = addSource(fixture, kSize, kSize);
+  Client paused(fixture, 4096);
+  paused.send(paused.request(kPath));
+  // The first chunk is read and being written; the client reads none of it.
+  REQUIRE(eventually([&] { return source->reads() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const long owners = source.use_count();
+  CHECK(owners > 2);  // the directory, this test, and the response
+  source->release();
+  // Within a bounded time the response ends and lets go of its stream (and so the torrent),
+  // though its client still reads nothing.
+  CHECK(fixture.allGone());
+  CHECK(source.use_count() == 2);
+}
+
+TEST_CASE("a client that reads nothing for writeStallTimeout has its response ended") {
+  HttpLimits limits;
+  limits.writeStallTimeout = std::chrono::milliseconds(300);
+  Fixture fixture(limits);
+  constexpr std::int64_t kSize = std::int64_t{16} * 1024 * 1024;
+  auto source = addSource(fixture, kSize, kSize);
+  Client paused(fixture, 4096);
+  paused.send(paused.request(kPath));
+  REQUIRE(eventually([&] { return source->reads() >= 1; }));
+  CHECK(fixture.allGone());
+  CHECK(source.use_count() == 2);
+}
+
+TEST_CASE("a slow but steady reader outlasts writeStallTimeout") {
+  HttpLimits limits;
+  limits.writeStallTimeout = std::chrono::milliseconds(300);
+  Fixture fixture(limits);
+  constexpr std::int64_t kSize = std::int64_t{4} * 1024 * 1024;
+  addSource(fixture, kSize, kSize);
+  Client slow(fixture, 4096);
+  slow.send(slow.request(kPath));
+  http::response_parser<http::string_body> parser;
+  slow.readHeader(parser);
+  // Reads a little every 100 ms for longer than the stall time-out, then the rest.
+  for (int i = 1; i <= 8; ++i) {
+    slow.readBodyAtLeast(parser, i * 4096);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  boost::system::error_code ec;
+  CHECK(isBytesAt(slow.readBody(parser, ec), 0, kSize));
+  CHECK_FALSE(ec);
+}
+
+// ---- time-outs and limits -------------------------------------------------------
+
+TEST_CASE(
+    "a connection that sends no request, or only part of one, is closed after headerTimeout") {
+  HttpLimits limits;
+  limits.headerTimeout = std::chrono::milliseconds(200);
+  Fixture fixture(limits);
+  addSource(fixture, 1000, 1000);
+  Client silent(fixture);
+  CHECK(silent.closedByServer());
+  Client partial(fixture);
+  partial.send("GET " + kPath + " HTTP/1.1\r\nHost: 127.0.0.1:");
+  CHECK(partial.closedByServer());
+  // A whole request in time is served.
+  Client prompt(fixture);
+  CHECK(isBytesAt(prompt.get(kPath).body(), 0, 1000));
+}
+
+TEST_CASE("a keep-alive connection idle for idleTimeout is closed") {
+  HttpLimits limits;
+  limits.idleTimeout = std::chrono::milliseconds(200);
+  Fixture fixture(limits);
+  addSource(fixture, 1000, 1000);
+  Client client(fixture);
+  const Response response = client.get(kPath);
+  CHECK(response.keep_alive());
+  CHECK(isBytesAt(response.body(), 0, 1000));
+  CHECK(client.closedByServer());
+  CHECK(fixture.allGone());
+}
+
+TEST_CASE("a request header over 16 KiB gets 431 and the connection closes; 15 KiB is served") {
+  Fixture fixture;
+  addSource(fixture, 1000, 1000);
+  Client fits(fixture);
+  const Response ok = fits.get(kPath, "X-Pad: " + std::string(15 * 1024, 'a') + "\r\n");
+  CHECK(isBytesAt(ok.body(), 0, 1000));
+  Client big(fixture);
+  big.send(big.request(kPath, "X-Pad: " + std::string(17 * 1024, 'a') + "\r\n"));
+  boost::system::error_code ec;
+  CHECK(big.read(ec).result() == http::status::request_header_fields_too_large);
+  CHECK(big.closedByServer());
+}
+
+// ---- CORS -----------------------------------------------------------------------
+
+TEST_CASE("CORS: none by default, whatever the Origin") {
+  Fixture fixture;
+  addSource(fixture, 1000, 1000);
+  Client client(fixture);
+  const Response response = client.get(kPath, "Origin: http://localhost:5173\r\n");
+  CHECK(response.result() == http::status::ok);
+  CHECK(response.count(http::field::access_control_allow_origin) == 0);
+  CHECK(response.count(http::field::vary) == 0);
+  client.send(client.request(kPath,
+                             "Origin: http://localhost:5173\r\n"
+                             "Access-Control-Request-Method: GET\r\n",
+                             "OPTIONS"));
+  boost::system::error_code ec;
+  const Response preflight = client.read(ec);
+  CHECK(preflight.result() == http::status::method_not_allowed);
+  CHECK(preflight.count(http::field::access_control_allow_origin) == 0);
+}
+
+TEST_CASE("CORS: only allowedOrigins get Access-Control-Allow-Origin, and a preflight") {
+  HttpLimits limits;
+  limits.allowedOrigins = {"app://player", "http://localhost:5173"};
+  Fixture fixture(limits);
+  addSource(fixture, 1000, 1000);
+  Client client(fixture);
+
+  const Response allowed = client.get(kPath, "Origin: app://player\r\nRange: bytes=0-9\r\n");
+  CHECK(allowed.result() == http::status::partial_content);
+  CHECK(allowed[http::field::access_control_allow_origin] == "app://player");
+  CHECK(allowed[http::field::vary] == "Origin");
+  CHECK(allowed[http::field::access_control_expose_headers] ==
+        "Content-Range, Accept-Ranges, Content-Length");
+  CHECK(isBytesAt(allowed.body(), 0, 10));
+
+  for (const char* origin : {"http://evil.example", "app://player.evil", "APP://PLAYER", "null"}) {
+    const Response refused = client.get(kPath, std::string("Origin: ") + origin + "\r\n");
+    CHECK(refused.result() == http::status::ok);  // served: CORS only decides what a page may read
+    CHECK(refused.count(http::field::access_control_allow_origin) == 0);
+    CHECK(refused.count(http::field::access_control_expose_headers) == 0);
+    CHECK(refused[http::field::vary] == "Origin");
+  }
+  CHECK(client.get(kPath).count(http::field::access_control_allow_origin) == 0);
+
+  boost::system::error_code ec;
+  client.send(client.request(kPath,
+                             "Origin: http://localhost:5173\r\n"
+                             "Access-Control-Request-Method: GET\r\n"
+                             "Access-Control-Request-Headers: range\r\n"
+                             "Access-Control-Request-Private-Network: true\r\n",
+                             "OPTIONS"));
+  const Response preflight = client.read(ec);
+  CHECK(preflight.result() == http::status::no_content);
+  CHECK(preflight[http::field::access_control_allow_origin] == "http://localhost:5173");
+  CHECK(preflight[http::field::access_control_allow_methods] == "GET, HEAD");
+  CHECK(preflight[http::field::access_control_allow_headers] == "Range");
+  CHECK(preflight["Access-Control-Allow-Private-Network"] == "true");
+  CHECK(preflight.keep_alive());
+
+  client.send(client.request(kPath,
+                             "Origin: http://evil.example\r\n"
+                             "Access-Control-Request-Method: GET\r\n",
+                             "OPTIONS"));
+  const Response refusedPreflight = client.read(ec);
+  CHECK(refusedPreflight.result() == http::status::method_not_allowed);
+  CHECK(refusedPreflight.count(http::field::access_control_allow_origin) == 0);
+  CHECK(refusedPreflight.count(http::field::access_control_allow_methods) == 0);
+  // The connection still serves after all of it.
+  CHECK(isBytesAt(client.get(kPath, "Range: bytes=5-9\r\n").body(), 5, 5));
+}
+
+TEST_CASE("a directory that throws gets 500, not a dead server thread") {
+  Fixture fixture;
+  fixture.directory.throwing = true;
+  Client client(fixture);
+  boost::system::error_code ec;
+  client.send(client.request(kPath));
+  CHECK(client.read(ec).result() == http::status::internal_server_error);
+  CHECK(client.closedByServer());
 }
 
 }  // namespace
