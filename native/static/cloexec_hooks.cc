@@ -35,8 +35,11 @@ int __wrap_accept(int fd, sockaddr* address, socklen_t* length) {
 
 namespace {
 
-/// The mode argument open(2) reads only for O_CREAT and O_TMPFILE.
-bool takesMode(int flags) { return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE; }
+/// The mode argument, which open(2) takes only with O_CREAT or O_TMPFILE.
+mode_t modeOf(int flags, va_list args) {
+  const bool takesMode = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+  return takesMode ? static_cast<mode_t>(va_arg(args, unsigned int)) : 0;
+}
 
 /// fopen's mode with glibc's "e" (O_CLOEXEC) added; the original if it does not fit.
 const char* withCloexec(const char* mode, char (&buffer)[16]) {
@@ -54,24 +57,18 @@ const char* withCloexec(const char* mode, char (&buffer)[16]) {
 extern "C" {
 
 int __wrap_open(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (takesMode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, unsigned int));
-    va_end(args);
-  }
+  va_list args;
+  va_start(args, flags);
+  const mode_t mode = modeOf(flags, args);
+  va_end(args);
   return __real_open(path, flags | O_CLOEXEC, mode);
 }
 
 int __wrap_open64(const char* path, int flags, ...) {
-  mode_t mode = 0;
-  if (takesMode(flags)) {
-    va_list args;
-    va_start(args, flags);
-    mode = static_cast<mode_t>(va_arg(args, unsigned int));
-    va_end(args);
-  }
+  va_list args;
+  va_start(args, flags);
+  const mode_t mode = modeOf(flags, args);
+  va_end(args);
   return __real_open64(path, flags | O_CLOEXEC, mode);
 }
 
