@@ -366,7 +366,7 @@ TEST_CASE("a client that reads nothing for writeStallTimeout has its response en
 
 TEST_CASE("a slow but steady reader outlasts writeStallTimeout") {
   HttpLimits limits;
-  limits.writeStallTimeout = std::chrono::milliseconds(300);
+  limits.writeStallTimeout = std::chrono::milliseconds(500);
   Fixture fixture(limits);
   constexpr std::int64_t kSize = std::int64_t{4} * 1024 * 1024;
   addSource(fixture, kSize, kSize);
@@ -374,10 +374,10 @@ TEST_CASE("a slow but steady reader outlasts writeStallTimeout") {
   slow.send(slow.request(kPath));
   http::response_parser<http::string_body> parser;
   slow.readHeader(parser);
-  // Reads a little every 100 ms for longer than the stall time-out, then the rest.
-  for (int i = 1; i <= 8; ++i) {
+  // Reads a little every 50 ms for longer than the stall time-out, then the rest.
+  for (int i = 1; i <= 24; ++i) {
     slow.readBodyAtLeast(parser, i * 4096);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   boost::system::error_code ec;
   CHECK(isBytesAt(slow.readBody(parser, ec), 0, kSize));
