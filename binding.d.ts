@@ -63,6 +63,8 @@ export declare class NativeSession {
   stats(token: string): NativeStreamStats | undefined;
   evict(): Promise<NativeEvictResult>;
   close(): Promise<void>;
+  /** For tests: torrents the session knows, and torrents its libtorrent session holds. */
+  debugTorrentCounts(): { session: number; libtorrent: number };
 }
 
 export interface NativeBuildInfo {

@@ -101,12 +101,16 @@ export class Session {
    * Moves a stream's deadline window to the player's position (call it on every `timeupdate`).
    * Non-blocking. Returns false when the token is unknown or released.
    * @param token the stream's token.
-   * @param byteOffset the playback position in the file, in bytes (finite, >= 0; floored).
-   * @throws VozduxanError BAD_INPUT for a negative or non-finite offset, CLOSED.
+   * @param byteOffset the playback position in the file, in bytes (0 to
+   * `Number.MAX_SAFE_INTEGER`; floored).
+   * @throws VozduxanError BAD_INPUT for a negative, non-finite or larger offset, CLOSED.
    */
   notifyPosition(token: string, byteOffset: number): boolean {
-    if (!Number.isFinite(byteOffset) || byteOffset < 0) {
-      throw new VozduxanError('BAD_INPUT', 'byteOffset must be a finite number >= 0');
+    if (!Number.isFinite(byteOffset) || byteOffset < 0 || byteOffset > Number.MAX_SAFE_INTEGER) {
+      throw new VozduxanError(
+        'BAD_INPUT',
+        'byteOffset must be a finite number from 0 to Number.MAX_SAFE_INTEGER',
+      );
     }
     return this.#call(() => this.#native.notifyPosition(token, Math.floor(byteOffset)));
   }
@@ -151,6 +155,14 @@ export class Session {
       throw toVozduxanError(error);
     });
     return this.#closing;
+  }
+
+  /**
+   * For tests: the torrents this session knows and the torrents its libtorrent session holds.
+   * @internal
+   */
+  static debugTorrentCounts(session: Session): { session: number; libtorrent: number } {
+    return session.#native.debugTorrentCounts();
   }
 
   #call<T>(run: () => T): T {

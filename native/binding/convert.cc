@@ -25,6 +25,16 @@ double number(const Napi::Object& object, const char* name, double fallback) {
   return result;
 }
 
+/// A whole number of at most `max` (out of range: BadInput, never an undefined cast).
+double bounded(const Napi::Object& object, const char* name, double max) {
+  const double result = number(object, name, 0);
+  if (result > max) {
+    badInput(std::string(name) + " must be at most " +
+             std::to_string(static_cast<std::uint64_t>(max)));
+  }
+  return std::floor(result);
+}
+
 std::string string(const Napi::Object& object, const char* name) {
   if (!present(object, name)) return {};
   const Napi::Value value = object.Get(name);
@@ -35,7 +45,24 @@ std::string string(const Napi::Object& object, const char* name) {
 }  // namespace
 
 std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char* name) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(number(options, name, 0)));
+  // Deadlines saturate (the engine's deadlineAfter), so any safe integer is a valid timeout.
+  return std::chrono::milliseconds(static_cast<std::int64_t>(bounded(options, name, kMaxSafe)));
+}
+
+std::int64_t toByteOffset(const Napi::Value& value) {
+  if (!value.IsNumber()) badInput("byteOffset must be a number");
+  const double offset = value.As<Napi::Number>().DoubleValue();
+  if (!(offset >= 0) || offset > kMaxSafe)
+    badInput("byteOffset must be a finite number from 0 to Number.MAX_SAFE_INTEGER");
+  return static_cast<std::int64_t>(offset);
+}
+
+std::uint64_t toOpId(const Napi::Value& value) {
+  if (!value.IsNumber()) badInput("opId must be a number");
+  const double id = value.As<Napi::Number>().DoubleValue();
+  if (!(id >= 0) || id > kMaxSafe || id != std::floor(id))
+    badInput("opId must be a whole number from 0 to Number.MAX_SAFE_INTEGER");
+  return static_cast<std::uint64_t>(id);
 }
 
 namespace {
@@ -92,8 +119,8 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
   SessionConfig config;
   config.storagePath = string(options, "storagePath");
   if (config.storagePath.empty()) badInput("storagePath is required");
-  config.cacheMaxBytes = static_cast<std::uint64_t>(number(options, "cacheMaxBytes", 0));
-  config.cacheTtlSecs = static_cast<std::uint32_t>(number(options, "cacheTtlSecs", 0));
+  config.cacheMaxBytes = static_cast<std::uint64_t>(bounded(options, "cacheMaxBytes", kMaxSafe));
+  config.cacheTtlSecs = static_cast<std::uint32_t>(bounded(options, "cacheTtlSecs", kMaxTtlSecs));
   const double port = number(options, "listenPort", 0);
   if (port > 65535) badInput("listenPort must be 0..65535");
   config.listenPort = static_cast<int>(port);

@@ -12,7 +12,17 @@ SessionConfig toSessionConfig(const Napi::Object& options);
 TorrentInput toTorrentInput(const Napi::Object& options);
 PrepareRequest toPrepareRequest(const Napi::Object& options);
 std::string toToken(const Napi::Value& value);
+/// Number.MAX_SAFE_INTEGER: the largest whole number a JS number holds exactly.
+constexpr double kMaxSafe = 9007199254740991.0;
+/// cacheTtlSecs is 32-bit: about 136 years.
+constexpr double kMaxTtlSecs = 4294967295.0;
+
+/// A whole number of milliseconds up to kMaxSafe (0 when absent); BadInput otherwise.
 std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char* name);
+/// 0..kMaxSafe; BadInput otherwise.
+std::int64_t toByteOffset(const Napi::Value& value);
+/// A whole number 0..kMaxSafe; BadInput otherwise.
+std::uint64_t toOpId(const Napi::Value& value);
 
 Napi::Value fromFiles(Napi::Env env, const std::vector<FileEntry>& files);
 Napi::Value fromStreamInfo(Napi::Env env, const StreamInfo& info);

@@ -71,6 +71,7 @@ Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>&
                          InstanceMethod<&SessionWrap::stats>("stats"),
                          InstanceMethod<&SessionWrap::evict>("evict"),
                          InstanceMethod<&SessionWrap::close>("close"),
+                         InstanceMethod<&SessionWrap::debugTorrentCounts>("debugTorrentCounts"),
                      },
                      &open);
 }
@@ -121,9 +122,12 @@ Session& SessionWrap::engine(Napi::Env env) {
 }
 
 std::uint64_t SessionWrap::opId(const Napi::CallbackInfo& info) {
-  const Napi::Value id = optionsArg(info).Get("opId");
-  if (!id.IsNumber()) throw EngineError(ErrorCode::BadInput, "opId must be a number");
-  return static_cast<std::uint64_t>(id.As<Napi::Number>().Int64Value());
+  const std::uint64_t id = toOpId(optionsArg(info).Get("opId"));
+  if (pending_.count(id)) {
+    throw EngineError(ErrorCode::BadInput,
+                      "opId " + std::to_string(id) + " is already in use by a pending call");
+  }
+  return id;
 }
 
 Napi::Promise SessionWrap::track(Napi::Env env, std::uint64_t id, Napi::Value onProgress) {
@@ -227,11 +231,8 @@ Napi::Value SessionWrap::notifyPosition(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
     const std::string token = toToken(info[0]);
-    if (!info[1].IsNumber()) throw EngineError(ErrorCode::BadInput, "byteOffset must be a number");
-    const double offset = info[1].As<Napi::Number>().DoubleValue();
-    if (!(offset >= 0)) throw EngineError(ErrorCode::BadInput, "byteOffset must be >= 0");
-    return Napi::Boolean::New(env,
-                              engine(env).notifyPosition(token, static_cast<std::int64_t>(offset)));
+    const std::int64_t offset = toByteOffset(info[1]);
+    return Napi::Boolean::New(env, engine(env).notifyPosition(token, offset));
   } catch (const EngineError& e) {
     throw toJsError(env, e);
   }
@@ -255,6 +256,16 @@ Napi::Value SessionWrap::stats(const Napi::CallbackInfo& info) {
   } catch (const EngineError& e) {
     throw toJsError(env, e);
   }
+}
+
+Napi::Value SessionWrap::debugTorrentCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Session::TorrentCounts counts =
+      engine_ ? engine_->torrentCounts() : Session::TorrentCounts{};
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("session", static_cast<double>(counts.session));
+  object.Set("libtorrent", static_cast<double>(counts.libtorrent));
+  return object;
 }
 
 Napi::Value SessionWrap::evict(const Napi::CallbackInfo& info) {

@@ -38,6 +38,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value stats(const Napi::CallbackInfo& info);
   Napi::Value evict(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);
+  Napi::Value debugTorrentCounts(const Napi::CallbackInfo& info);
 
   Session& engine(Napi::Env env);
   std::uint64_t opId(const Napi::CallbackInfo& info);

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <libtorrent/bencode.hpp>
-#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/entry.hpp>
 
 #include "engine/errors.h"
 
@@ -100,10 +100,35 @@ std::shared_ptr<lt::torrent_info> Cache::loadMetadata(const std::string& key) co
   return info;
 }
 
+bool Cache::hasMetadata(const std::string& key) const {
+  std::error_code ec;
+  return fs::is_regular_file(metaPath(key), ec);
+}
+
 void Cache::saveMetadata(const std::string& key, const lt::torrent_info& info) const {
+  // Not create_torrent::generate(): it throws for a v2 torrent without piece layers (a
+  // magnet's metadata has none), and re-encodes what it keeps. The info dict's own bytes
+  // keep both info hashes exactly.
+  const lt::span<const char> section = info.info_section();
+  if (section.empty()) return;
+  lt::entry root(lt::entry::dictionary_t);
+  root["info"] = lt::entry(lt::entry::preformatted_type(section.begin(), section.end()));
+  if (info.info_hashes().has_v2()) {
+    const lt::file_storage& files = info.files();
+    lt::entry layers(lt::entry::dictionary_t);
+    bool any = false;
+    for (lt::file_index_t file : files.file_range()) {
+      const lt::span<const char> layer = info.piece_layer(file);
+      if (layer.empty() || files.pad_file_at(file)) continue;
+      const lt::sha256_hash fileRoot = files.root(file);
+      layers[std::string(fileRoot.data(), fileRoot.size())] =
+          std::string(layer.data(), static_cast<std::size_t>(layer.size()));
+      any = true;
+    }
+    if (any) root["piece layers"] = std::move(layers);
+  }
   std::vector<char> bytes;
-  lt::create_torrent maker(info);
-  lt::bencode(std::back_inserter(bytes), maker.generate());
+  lt::bencode(std::back_inserter(bytes), root);
   writeAtomically(metaPath(key), bytes);
 }
 

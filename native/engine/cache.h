@@ -25,7 +25,9 @@ class Cache {
   explicit Cache(std::string root);
 
   std::string dataPath(const std::string& key) const;
+  bool hasMetadata(const std::string& key) const;
   std::shared_ptr<lt::torrent_info> loadMetadata(const std::string& key) const;
+  /// The info dict as it came (hybrid and v2-only too), with the piece layers it carries.
   void saveMetadata(const std::string& key, const lt::torrent_info& info) const;
   /// libtorrent resume data (which pieces are on disk), so a restart skips re-hashing.
   std::vector<char> loadResume(const std::string& key) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,21 @@ namespace vozduxan {
 namespace {
 
 using Clock = PendingOp::Clock;
+
+/// now + timeout, or the end of time where that would overflow (a timeout of
+/// Number.MAX_SAFE_INTEGER ms is 285,000 years: as good as none).
+Clock::time_point deadlineAfter(Clock::time_point now, std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return now;
+  const auto room =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
+  if (timeout >= room) return Clock::time_point::max();
+  return now + timeout;
+}
+
+Clock::time_point deadlineAfter(Clock::time_point now, std::chrono::milliseconds first,
+                                std::chrono::milliseconds second) {
+  return deadlineAfter(deadlineAfter(now, first), second);
+}
 
 /// The file's byte rate from its header when its first bytes are verified on disk, else a
 /// typical rate for its type (prebuffer.h).
@@ -39,27 +55,39 @@ Operations::Operations(const SessionConfig& config, Torrents& torrents, Streams&
 
 // ---- starting and ending --------------------------------------------------------
 
+void Operations::checkNewId(std::uint64_t id) const {
+  // A second call under a pending call's id would replace it, and its promise would never settle.
+  if (byId_.count(id)) {
+    throw EngineError(ErrorCode::BadInput,
+                      "opId " + std::to_string(id) + " is already in use by a pending call");
+  }
+}
+
 void Operations::listFiles(std::uint64_t id, lt::add_torrent_params params,
                            std::chrono::milliseconds timeout, FilesDone done) {
+  checkNewId(id);
   auto op = std::make_unique<PendingOp>();
   op->id = id;
   op->kind = PendingOp::Kind::ListFiles;
   op->torrentKey = torrents_.add(std::move(params)).torrent->key();
-  op->metadataDeadline = Clock::now() + (timeout.count() > 0 ? timeout : metadataTimeout_);
+  op->metadataDeadline =
+      deadlineAfter(Clock::now(), timeout.count() > 0 ? timeout : metadataTimeout_);
   op->filesDone = std::move(done);
   byId_[id] = std::move(op);
 }
 
 void Operations::prepare(std::uint64_t id, lt::add_torrent_params params,
                          const PrepareRequest& request, Progress progress, PrepareDone done) {
+  checkNewId(id);
   auto op = std::make_unique<PendingOp>();
   op->id = id;
   op->kind = PendingOp::Kind::Prepare;
   op->torrentKey = torrents_.add(std::move(params)).torrent->key();
   const auto timeout =
       request.metadataTimeout.count() > 0 ? request.metadataTimeout : metadataTimeout_;
-  op->metadataDeadline = Clock::now() + timeout;
-  op->bufferDeadline = Clock::now() + timeout + bufferTimeout_;
+  const auto now = Clock::now();
+  op->metadataDeadline = deadlineAfter(now, timeout);
+  op->bufferDeadline = deadlineAfter(now, timeout, bufferTimeout_);
   op->request = request;
   op->request.input = {};  // parsed already; don't keep the bytes twice
   op->progress = std::move(progress);
@@ -73,7 +101,7 @@ void Operations::cancel(std::uint64_t id, Deferred& deferred) {
   finish(*it->second, EngineError(ErrorCode::Cancelled, "cancelled"), deferred);
   const std::string key = it->second->torrentKey;
   byId_.erase(it);
-  if (!waitsFor(key)) torrents_.dropUnresolved(key);
+  if (!waitsFor(key)) torrents_.dropIfUnused(key);
 }
 
 void Operations::fail(const std::string& torrentKey, const EngineError& error,
@@ -92,8 +120,19 @@ void Operations::failAll(const EngineError& error, Deferred& deferred) {
 }
 
 void Operations::eraseFinished() {
+  std::set<std::string> keys;
   for (auto it = byId_.begin(); it != byId_.end();) {
-    it = it->second->finished ? byId_.erase(it) : std::next(it);
+    if (it->second->finished) {
+      keys.insert(it->second->torrentKey);
+      it = byId_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // A torrent only listed, or whose calls all failed before a stream was made of it (a magnet
+  // that timed out, say), would otherwise dial its swarm for the rest of the session.
+  for (const std::string& key : keys) {
+    if (!waitsFor(key)) torrents_.dropIfUnused(key);
   }
 }
 
@@ -107,12 +146,19 @@ bool Operations::waitsFor(const std::string& torrentKey) const {
 void Operations::finish(PendingOp& op, const std::optional<EngineError>& error,
                         Deferred& deferred) {
   op.finished = true;
-  if (error && op.stream) torrents_.releaseStream(op.stream, deferred);
+  // The answer first: whatever fails after it, the call is settled.
   if (op.kind == PendingOp::Kind::ListFiles) {
     if (op.filesDone)
       deferred.push_back([done = std::move(op.filesDone), error] { done({}, error); });
   } else if (op.prepareDone) {
     deferred.push_back([done = std::move(op.prepareDone), error] { done({}, error); });
+  }
+  if (error && op.stream) {
+    try {
+      torrents_.releaseStream(op.stream, deferred);
+    } catch (const std::exception&) {
+      // The stream is released (marked first); libtorrent's side is the next tick's.
+    }
   }
 }
 
@@ -207,8 +253,9 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
         std::make_shared<Stream>(newStreamToken(), torrent, index, op.request.main, reschedule_);
     op.stream->setPosition(0);
     streams_.add(op.stream);
+    entry.streamed = true;
     op.prebuffer.emplace(op.stream->size(), now);
-    op.bufferDeadline = now + bufferTimeout_;
+    op.bufferDeadline = deadlineAfter(now, bufferTimeout_);
     torrents_.reschedule(entry);
   }
   Stream& stream = *op.stream;
@@ -216,7 +263,7 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
       torrent->contiguousFrom(stream.fileOffset(), stream.fileOffset() + stream.size());
   if (buffered > op.lastBuffered) {
     op.lastBuffered = buffered;
-    op.bufferDeadline = now + bufferTimeout_;
+    op.bufferDeadline = deadlineAfter(now, bufferTimeout_);
   }
   PrebufferProbe& prebuffer = *op.prebuffer;
   prebuffer.observe(now, buffered, static_cast<double>(torrent->status().downloadRate), [&] {

@@ -49,6 +49,8 @@ class Operations {
   bool waitsFor(const std::string& torrentKey) const;
 
  private:
+  /// Throws BadInput when a pending call already has this id.
+  void checkNewId(std::uint64_t id) const;
   bool advance(PendingOp& op, Deferred& deferred);
   bool advancePrepare(PendingOp& op, Deferred& deferred);
   void finish(PendingOp& op, const std::optional<EngineError>& error, Deferred& deferred);

@@ -13,20 +13,33 @@
 
 namespace vozduxan {
 
+enum class PieceCheck {
+  Match,
+  Mismatch,  // or a short read
+  NoHash,    // a v2 piece whose piece-layer hash is not known (yet)
+};
+
 class PieceReader {
  public:
   PieceReader(std::shared_ptr<const lt::torrent_info> info, std::string savePath);
 
-  /// Reads the whole piece and checks its SHA-1; false on a short read or a mismatch.
-  bool readVerified(int piece, std::vector<char>& out) const;
+  /// Reads the whole piece and checks it: SHA-1 against the v1 hash when the torrent has one,
+  /// else (v2-only) the SHA-256 merkle root of its 16 KiB blocks against the file's piece layer
+  /// (or its root, for a file of one piece). `withHashes`: metadata carrying the piece layers
+  /// when the torrent's own lacks them (a magnet's); may be null.
+  PieceCheck readVerified(int piece, std::vector<char>& out,
+                          const lt::torrent_info* withHashes = nullptr) const;
 
   /// Reads torrent-relative bytes [offset, offset + len); returns the count read.
   std::size_t readRaw(std::int64_t offset, char* buffer, std::size_t len) const;
 
-  /// Whether pieces can be checked here (v1 hashes present).
-  bool canVerify() const { return info_->info_hashes().has_v1(); }
+  /// The SHA-256 merkle root of `leaves` padded with zero hashes to `width` (a power of two).
+  static lt::sha256_hash merkleRoot(std::vector<lt::sha256_hash> leaves, std::size_t width);
 
  private:
+  PieceCheck checkV2(int piece, const std::vector<char>& bytes,
+                     const lt::torrent_info* withHashes) const;
+
   std::shared_ptr<const lt::torrent_info> info_;
   std::string savePath_;
 };

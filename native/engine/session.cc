@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/guarded.h"
 #include "engine/session_settings.h"
 #include "engine/tcp_no_delay.h"
 #include "engine/tls_trust.h"
@@ -48,7 +49,8 @@ Session::Session(SessionConfig config)
     : config_(std::move(config)),
       cache_(config_.storagePath),
       lt_(startLibtorrent(config_)),
-      http_(*this, [this](const std::string& m) { log(m); }, config_.http),
+      http_(
+          *this, [this](const std::string& m) { log(m); }, config_.http),
       torrents_(*lt_, cache_, streams_, config_, [this](const std::string& m) { log(m); }),
       ops_(
           config_, torrents_, streams_,
@@ -121,7 +123,7 @@ void Session::cancel(std::uint64_t opId) {
     std::lock_guard<std::mutex> lock(mu_);
     ops_.cancel(opId, deferred);
   }
-  for (auto& run : deferred) run();
+  runDeferred(deferred);
 }
 
 std::shared_ptr<StreamSource> Session::findStream(const std::string& token) {
@@ -148,7 +150,7 @@ bool Session::release(const std::string& token) {
     if (!stream) return false;
     torrents_.releaseStream(stream, deferred);
   }
-  for (auto& run : deferred) run();
+  runDeferred(deferred);
   return true;
 }
 
@@ -172,39 +174,64 @@ EvictResult Session::evict() {
   // Walking the cache is disk I/O: done without the lock, so streams keep flowing.
   std::vector<CachedTorrent> cached = cache_.list();
   std::lock_guard<std::mutex> lock(mu_);
+  // close() may have run meanwhile: libtorrent is gone, and so are the torrents.
+  if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
   return torrents_.evict(snapshot, std::move(cached),
                          [this](const std::string& key) { return ops_.waitsFor(key); });
+}
+
+Session::TorrentCounts Session::torrentCounts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_ || !lt_) return {};
+  return {torrents_.size(), lt_->get_torrents().size()};
 }
 
 // ---- close ----------------------------------------------------------------------
 
 void Session::close() {
+  // Nothing here may throw past this point: closed_ is set first, and the engine thread must
+  // still be joined (a std::thread destroyed joinable ends the process). Each fallible step
+  // is guarded on its own.
   std::lock_guard<std::mutex> closing(closeMu_);
+  const auto onError = [this](const std::string& what) { log("close: " + what); };
   Deferred deferred;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return;
     closed_ = true;
-    ops_.failAll(EngineError(ErrorCode::Closed, "session closed"), deferred);
-    streams_.markAllReleased();
-    torrents_.takeAllWaiters(deferred);
+    guarded([&] { ops_.failAll(EngineError(ErrorCode::Closed, "session closed"), deferred); },
+            onError);
+    guarded(
+        [&] {
+          streams_.markAllReleased();
+          torrents_.takeAllWaiters(deferred);
+        },
+        onError);
   }
-  for (auto& run : deferred) run();
-  http_.stop();
+  runDeferred(deferred);
+  guarded([&] { http_.stop(); }, onError);
   {
     std::lock_guard<std::mutex> lock(loopMu_);
     stopping_ = true;
   }
   loopWake_.notify_one();
   if (loop_.joinable()) loop_.join();
-  lt_->set_alert_notify([] {});
-  saveAllResumeData();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    streams_.clear();
-    torrents_.clear();
-  }
-  lt_.reset();
+  guarded([&] { lt_->set_alert_notify([] {}); }, onError);
+  guarded([&] { saveAllResumeData(); }, onError);
+  guarded(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu_);
+        streams_.clear();
+        torrents_.clear();
+      },
+      onError);
+  guarded([&] { lt_.reset(); }, onError);
+}
+
+void Session::runDeferred(Deferred& deferred) const {
+  forEachGuarded(
+      deferred, [](auto& run) { run(); },
+      [this](const std::string& what) { log("engine callback error: " + what); });
 }
 
 void Session::saveAllResumeData() {
@@ -222,8 +249,9 @@ void Session::saveAllResumeData() {
     std::lock_guard<std::mutex> lock(mu_);
     for (lt::alert* alert : alerts) {
       if (auto* saved = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
-        torrents_.onResumeData(saved->handle, saved->params);
         --outstanding;
+        guarded([&] { torrents_.onResumeData(saved->handle, saved->params); },
+                [this](const std::string& what) { log("resume data not saved: " + what); });
       } else if (lt::alert_cast<lt::save_resume_data_failed_alert>(alert)) {
         --outstanding;  // nothing changed since the last save, or the torrent has no data
       }
@@ -247,79 +275,82 @@ void Session::runLoop() {
       keys.swap(rescheduleKeys_);
     }
     Deferred deferred;
-    try {
+    {
+      // Each step guarded on its own: one that throws never starves the others.
+      const auto onError = [this](const std::string& what) { log("engine loop error: " + what); };
       std::lock_guard<std::mutex> lock(mu_);
-      handleAlerts(deferred);
-      for (const auto& key : keys) torrents_.reschedule(key);
-      ops_.advance(deferred);
-      torrents_.repairWhereRequested();
+      guarded([&] { handleAlerts(deferred); }, onError);
+      for (const auto& key : keys) guarded([&] { torrents_.reschedule(key); }, onError);
+      guarded([&] { ops_.advance(deferred); }, onError);
+      guarded([&] { torrents_.repairWhereRequested(); }, onError);
       if (Clock::now() >= nextStatus) {
-        torrents_.reconcileAwaited(deferred);
-        torrents_.pace();
-        lt_->post_torrent_updates();
+        guarded([&] { torrents_.reconcileAwaited(deferred); }, onError);
+        guarded([&] { torrents_.pace(); }, onError);
+        guarded([&] { lt_->post_torrent_updates(); }, onError);
         nextStatus = Clock::now() + kStatusInterval;
       }
-    } catch (const std::exception& e) {
-      log(std::string("engine loop error: ") + e.what());
     }
-    for (auto& run : deferred) {
-      try {
-        run();
-      } catch (const std::exception& e) {
-        log(std::string("engine callback error: ") + e.what());
-      }
-    }
+    runDeferred(deferred);
   }
 }
 
 void Session::handleAlerts(Deferred& deferred) {
   std::vector<lt::alert*> alerts;
   lt_->pop_alerts(&alerts);
-  for (lt::alert* alert : alerts) {
-    if (auto* added = lt::alert_cast<lt::add_torrent_alert>(alert)) {
-      const std::string key = torrentKey(added->params);
-      TorrentEntry* entry = torrents_.find(key);
-      if (!entry) continue;
-      if (added->error) {
-        log("add torrent failed: " + added->error.message());
-        ops_.fail(key,
-                  EngineError(ErrorCode::StorageError,
-                              "could not add torrent: " + added->error.message()),
-                  std::nullopt, deferred);
-        torrents_.onAddFailed(key);
-        continue;
-      }
-      torrents_.onAdded(*entry, added->handle, added->params.ti);
-    } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
-      if (TorrentEntry* entry = torrents_.find(metadata->handle))
-        torrents_.onMetadata(*entry, metadata->handle.torrent_file());
-    } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
-      if (TorrentEntry* entry = torrents_.find(checked->handle))
-        torrents_.onChecked(*entry, deferred);
-    } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
-      if (TorrentEntry* entry = torrents_.find(state->handle))
-        torrents_.onStateChanged(*entry, state->state, deferred);
-    } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
-      if (TorrentEntry* entry = torrents_.find(piece->handle))
-        torrents_.onPieceFinished(*entry, static_cast<int>(piece->piece_index), deferred);
-    } else if (auto* resume = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
-      torrents_.onResumeData(resume->handle, resume->params);
-    } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
-      torrents_.onStatus(updates->status);
-    } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
-      log(failed->message());
-      if (TorrentEntry* entry = torrents_.find(failed->handle)) {
-        ops_.fail(entry->torrent->key(), EngineError(ErrorCode::StorageError, failed->message()),
-                  PendingOp::Kind::Prepare, deferred);
-      }
-    } else if ((alert->category() & lt::alert_category::error) ||
-               lt::alert_cast<lt::torrent_finished_alert>(alert) ||
-               lt::alert_cast<lt::torrent_removed_alert>(alert)) {
-      log(alert->message());
-    }
-  }
+  // One alert's failure (a metadata file that cannot be written, say) must not drop the
+  // rest of the batch: other torrents' add and check alerts would be lost for good.
+  forEachGuarded(
+      alerts, [&](lt::alert* alert) { handleAlert(alert, deferred); },
+      [this](const std::string& what) { log("alert handling error: " + what); });
   // Drop ops ended by alerts (errors) here so the loop sees a consistent map.
   ops_.eraseFinished();
+}
+
+void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
+  if (auto* added = lt::alert_cast<lt::add_torrent_alert>(alert)) {
+    TorrentEntry* entry = torrents_.find(added->params);
+    if (!entry) {
+      torrents_.onAddedUnwanted(added->handle);
+      return;
+    }
+    if (added->error) {
+      log("add torrent failed: " + added->error.message());
+      const std::string key = entry->torrent->key();
+      ops_.fail(
+          key,
+          EngineError(ErrorCode::StorageError, "could not add torrent: " + added->error.message()),
+          std::nullopt, deferred);
+      torrents_.onAddFailed(key);
+      return;
+    }
+    torrents_.onAdded(*entry, added->handle, added->params.ti);
+  } else if (auto* metadata = lt::alert_cast<lt::metadata_received_alert>(alert)) {
+    if (TorrentEntry* entry = torrents_.find(metadata->handle))
+      torrents_.onMetadata(*entry, metadata->handle.torrent_file());
+  } else if (auto* checked = lt::alert_cast<lt::torrent_checked_alert>(alert)) {
+    if (TorrentEntry* entry = torrents_.find(checked->handle))
+      torrents_.onChecked(*entry, deferred);
+  } else if (auto* state = lt::alert_cast<lt::state_changed_alert>(alert)) {
+    if (TorrentEntry* entry = torrents_.find(state->handle))
+      torrents_.onStateChanged(*entry, state->state, deferred);
+  } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
+    if (TorrentEntry* entry = torrents_.find(piece->handle))
+      torrents_.onPieceFinished(*entry, static_cast<int>(piece->piece_index), deferred);
+  } else if (auto* resume = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
+    torrents_.onResumeData(resume->handle, resume->params);
+  } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
+    torrents_.onStatus(updates->status);
+  } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
+    log(failed->message());
+    if (TorrentEntry* entry = torrents_.find(failed->handle)) {
+      ops_.fail(entry->torrent->key(), EngineError(ErrorCode::StorageError, failed->message()),
+                PendingOp::Kind::Prepare, deferred);
+    }
+  } else if ((alert->category() & lt::alert_category::error) ||
+             lt::alert_cast<lt::torrent_finished_alert>(alert) ||
+             lt::alert_cast<lt::torrent_removed_alert>(alert)) {
+    log(alert->message());
+  }
 }
 
 }  // namespace vozduxan

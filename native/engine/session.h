@@ -58,11 +58,21 @@ class Session : public StreamDirectory {
 
   std::shared_ptr<StreamSource> findStream(const std::string& token) override;
 
+  /// For tests: torrents the session knows, and torrents libtorrent holds.
+  struct TorrentCounts {
+    std::size_t session = 0;
+    std::size_t libtorrent = 0;
+  };
+  TorrentCounts torrentCounts() const;
+
  private:
   void log(const std::string& message) const;
   void runLoop();
   void wake();
   void handleAlerts(Deferred& deferred);
+  void handleAlert(lt::alert* alert, Deferred& deferred);
+  /// Runs callbacks collected under the lock, each guarded: one that throws never skips the rest.
+  void runDeferred(Deferred& deferred) const;
   /// From any thread (a stream's position moved): the loop reschedules the torrent soon.
   void requestReschedule(const std::shared_ptr<Torrent>& torrent);
   void saveAllResumeData();

@@ -57,6 +57,16 @@ bool Torrent::takeRecheckRequest() {
   return std::exchange(recheckWanted_, false);
 }
 
+bool Torrent::takeHashesRequest() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(hashesWanted_, false);
+}
+
+void Torrent::setHashes(std::shared_ptr<const lt::torrent_info> withHashes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (withHashes) hashes_ = std::move(withHashes);
+}
+
 bool Torrent::ready() const {
   std::lock_guard<std::mutex> lock(mu_);
   return info_ && checked_;
@@ -151,9 +161,17 @@ ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std
   }
   const PieceReader& reader = *reader_;
   if (!verified_[static_cast<std::size_t>(piece)]) {
+    const std::shared_ptr<const lt::torrent_info> hashes = hashes_;
     lock.unlock();
     std::vector<char> whole;
-    if (!reader.readVerified(piece, whole)) {
+    const PieceCheck check = reader.readVerified(piece, whole, hashes.get());
+    if (check == PieceCheck::NoHash) {
+      // A v2 piece whose hash we do not have yet: ask the engine for libtorrent's, and retry.
+      lock.lock();
+      hashesWanted_ = true;
+      return ReadStatus::Retry;
+    }
+    if (check != PieceCheck::Match) {
       // Right after piece_finished the bytes may still be in libtorrent's store buffer:
       // retry. If they never match, the file on disk is bad: forget the piece, have
       // libtorrent recheck, and wait for it to arrive again.

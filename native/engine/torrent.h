@@ -71,6 +71,11 @@ class Torrent {
   /// True once after reads found a piece whose bytes on disk never match its hash
   /// (a cache corrupted between runs): libtorrent must recheck and fetch it again.
   bool takeRecheckRequest();
+  /// True once after a read found a v2 piece whose hash our metadata lacks (a magnet's
+  /// metadata has no piece layers): the engine then hands over libtorrent's (setHashes).
+  bool takeHashesRequest();
+  /// Metadata with piece layers, to check v2 pieces against (torrent_file_with_hashes).
+  void setHashes(std::shared_ptr<const lt::torrent_info> withHashes);
 
   void setStatus(const TorrentStatusSnapshot& status);
   TorrentStatusSnapshot status() const;
@@ -91,6 +96,8 @@ class Torrent {
   std::map<int, std::vector<Waiter>> waiters_;
   std::map<int, int> hashFailures_;
   bool recheckWanted_ = false;
+  bool hashesWanted_ = false;
+  std::shared_ptr<const lt::torrent_info> hashes_;  // piece layers, when info_ lacks them
   TorrentStatusSnapshot status_;
   std::chrono::steady_clock::time_point lastUsed_;
 };

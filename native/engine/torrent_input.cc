@@ -65,7 +65,22 @@ lt::tcp::endpoint parsePeer(const std::string& peer) {
   return {address, static_cast<std::uint16_t>(port)};
 }
 
-std::string torrentKey(const lt::info_hash_t& hashes) { return lt::aux::to_hex(hashes.get_best()); }
+std::string torrentKey(const lt::info_hash_t& hashes) {
+  // v1 first: a hybrid torrent has both, and a btih magnet, its .torrent and a magnet with
+  // both hashes must all name the same folder. The v2 key is the whole SHA-256.
+  return hashes.has_v1() ? lt::aux::to_hex(hashes.v1) : lt::aux::to_hex(hashes.v2);
+}
+
+std::vector<std::string> torrentKeys(const lt::info_hash_t& hashes) {
+  std::vector<std::string> keys;
+  if (hashes.has_v1()) keys.push_back(lt::aux::to_hex(hashes.v1));
+  if (hashes.has_v2()) {
+    keys.push_back(lt::aux::to_hex(hashes.v2));
+    // Before v1 came first, a hybrid or v2 torrent was kept under its truncated v2 hash.
+    keys.push_back(lt::aux::to_hex(lt::sha1_hash(hashes.v2.data())));
+  }
+  return keys;
+}
 
 std::string torrentKey(const lt::add_torrent_params& params) {
   return torrentKey(params.ti ? params.ti->info_hashes() : params.info_hashes);

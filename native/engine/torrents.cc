@@ -42,10 +42,11 @@ Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const Sessio
 // ---- entries --------------------------------------------------------------------
 
 TorrentEntry& Torrents::add(lt::add_torrent_params params) {
-  const std::string key = torrentKey(params);
-  auto found = byKey_.find(key);
-  if (found != byKey_.end()) {
-    TorrentEntry& entry = *found->second;
+  const lt::info_hash_t hashes = params.ti ? params.ti->info_hashes() : params.info_hashes;
+  if (TorrentEntry* found = find(hashes)) {
+    TorrentEntry& entry = *found;
+    entry.dropWhenAdded = false;
+    alias(hashes, entry.torrent->key());  // a .torrent after its btih magnet adds the v2 hash
     const lt::torrent_handle handle = entry.torrent->handle();
     entry.knownPeers.insert(params.peers.begin(), params.peers.end());
     for (const auto& peer : params.peers) {
@@ -60,6 +61,15 @@ TorrentEntry& Torrents::add(lt::add_torrent_params params) {
     }
     return entry;
   }
+  // A new entry: under the key whose metadata is cached (an earlier run's, maybe from the
+  // other hash of a hybrid), else under torrentKey().
+  std::string key = torrentKey(hashes);
+  for (const std::string& candidate : torrentKeys(hashes)) {
+    if (cache_.hasMetadata(candidate)) {
+      key = candidate;
+      break;
+    }
+  }
   auto entry = std::make_unique<TorrentEntry>();
   entry->torrent = std::make_shared<Torrent>(key, cache_.dataPath(key));
   entry->knownPeers.insert(params.peers.begin(), params.peers.end());
@@ -67,10 +77,23 @@ TorrentEntry& Torrents::add(lt::add_torrent_params params) {
     params.ti = cache_.loadMetadata(key);
     entry->metadataFromCache = params.ti != nullptr;
   }
+  alias(hashes, key);
+  if (params.ti) alias(params.ti->info_hashes(), key);
   addToLibtorrent(*entry, std::move(params), true);
   TorrentEntry& ref = *entry;
   byKey_.emplace(key, std::move(entry));
   return ref;
+}
+
+void Torrents::alias(const lt::info_hash_t& hashes, const std::string& key) {
+  for (const std::string& name : torrentKeys(hashes)) aliases_.emplace(name, key);
+}
+
+void Torrents::erase(const std::string& key) {
+  byKey_.erase(key);
+  for (auto it = aliases_.begin(); it != aliases_.end();) {
+    it = it->second == key ? aliases_.erase(it) : std::next(it);
+  }
 }
 
 void Torrents::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params,
@@ -83,8 +106,16 @@ void Torrents::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params param
     lt::error_code ec;
     if (!resume.empty()) {
       lt::add_torrent_params saved = lt::read_resume_data(resume, ec);
-      if (!ec && saved.have_pieces.size() == params.ti->num_pieces())
+      if (!ec && saved.have_pieces.size() == params.ti->num_pieces()) {
         params.have_pieces = std::move(saved.have_pieces);
+        // A v2 torrent's verified hashes: without them libtorrent cannot give us the piece
+        // layers (a magnet's metadata has none) to check its pieces before they are served.
+        if (static_cast<int>(saved.merkle_trees.size()) == params.ti->num_files()) {
+          params.merkle_trees = std::move(saved.merkle_trees);
+          params.merkle_tree_mask = std::move(saved.merkle_tree_mask);
+          params.verified_leaf_hashes = std::move(saved.verified_leaf_hashes);
+        }
+      }
     }
     // Nothing downloads until a stream asks for pieces.
     params.piece_priorities.assign(static_cast<std::size_t>(params.ti->num_pieces()),
@@ -128,13 +159,40 @@ void Torrents::repair(TorrentEntry& entry) {
 
 void Torrents::repairWhereRequested() {
   for (auto& [key, entry] : byKey_) {
-    if (entry->attached && entry->torrent->takeRecheckRequest()) repair(*entry);
+    if (!entry->attached) continue;
+    if (entry->torrent->takeRecheckRequest()) {
+      repair(*entry);
+    } else if (entry->torrent->takeHashesRequest()) {
+      // A v2 piece a reader wants to check and whose hash our metadata lacks (a magnet's has no
+      // piece layers): libtorrent's merkle trees have it once the piece passed its check.
+      try {
+        entry->torrent->setHashes(entry->torrent->handle().torrent_file_with_hashes());
+      } catch (const std::exception& e) {
+        log_("piece hashes of " + key + " unavailable: " + e.what());
+      }
+    }
   }
 }
 
 TorrentEntry* Torrents::find(const std::string& key) {
   auto it = byKey_.find(key);
+  if (it != byKey_.end()) return it->second.get();
+  auto alias = aliases_.find(key);
+  if (alias == aliases_.end()) return nullptr;
+  it = byKey_.find(alias->second);
   return it == byKey_.end() ? nullptr : it->second.get();
+}
+
+TorrentEntry* Torrents::find(const lt::info_hash_t& hashes) {
+  for (const std::string& name : torrentKeys(hashes)) {
+    if (TorrentEntry* entry = find(name)) return entry;
+  }
+  return nullptr;
+}
+
+TorrentEntry* Torrents::find(const lt::add_torrent_params& params) {
+  if (TorrentEntry* entry = find(params.info_hashes)) return entry;
+  return params.ti ? find(params.ti->info_hashes()) : nullptr;
 }
 
 TorrentEntry* Torrents::find(const lt::torrent_handle& handle) {
@@ -144,12 +202,32 @@ TorrentEntry* Torrents::find(const lt::torrent_handle& handle) {
   return nullptr;
 }
 
-void Torrents::dropUnresolved(const std::string& key) {
+bool Torrents::dropIfUnused(const std::string& key) {
   TorrentEntry* entry = find(key);
-  if (!entry || entry->torrent->info() || !entry->attached) return;
-  lt_.remove_torrent(entry->torrent->handle());
-  byKey_.erase(key);
+  if (!entry || entry->streamed || streams_.uses(entry->torrent->key()) ||
+      entry->torrent.use_count() > 1)
+    return false;
+  if (!entry->attached) {
+    // libtorrent has not answered its add yet: its add alert removes it (onAdded), unless a
+    // call asks for it again meanwhile (add).
+    entry->dropWhenAdded = true;
+    return true;
+  }
+  removeFromLibtorrent(entry->torrent->handle());
+  erase(entry->torrent->key());
+  return true;
 }
+
+void Torrents::removeFromLibtorrent(const lt::torrent_handle& handle) {
+  if (!handle.is_valid()) return;
+  try {
+    lt_.remove_torrent(handle);  // the data and the cached metadata stay
+  } catch (const lt::system_error& e) {
+    log_(std::string("remove torrent: ") + e.what());
+  }
+}
+
+std::size_t Torrents::size() const { return byKey_.size(); }
 
 void Torrents::dial(TorrentEntry& entry) {
   if (entry.dialed) return;
@@ -159,10 +237,20 @@ void Torrents::dial(TorrentEntry& entry) {
 
 // ---- alerts ---------------------------------------------------------------------
 
-void Torrents::onAddFailed(const std::string& key) { byKey_.erase(key); }
+void Torrents::onAddFailed(const std::string& key) { erase(key); }
+
+void Torrents::onAddedUnwanted(const lt::torrent_handle& handle) {
+  // Unless another entry holds the same handle (libtorrent hands out one per torrent).
+  if (!find(handle)) removeFromLibtorrent(handle);
+}
 
 void Torrents::onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
                        const std::shared_ptr<const lt::torrent_info>& addedWith) {
+  if (entry.dropWhenAdded) {
+    removeFromLibtorrent(handle);
+    erase(entry.torrent->key());
+    return;
+  }
   entry.torrent->attach(handle);
   entry.attached = true;
   for (const auto& peer : entry.pendingPeers) handle.connect_peer(peer);
@@ -182,7 +270,14 @@ void Torrents::onMetadata(TorrentEntry& entry,
                           const std::shared_ptr<const lt::torrent_info>& info) {
   if (!info || entry.torrent->info()) return;
   entry.torrent->setMetadata(info);
-  if (!entry.metadataFromCache) cache_.saveMetadata(entry.torrent->key(), *info);
+  alias(info->info_hashes(), entry.torrent->key());  // a btih magnet learns its v2 hash
+  if (!entry.metadataFromCache) {
+    try {
+      cache_.saveMetadata(entry.torrent->key(), *info);
+    } catch (const std::exception& e) {
+      log_("metadata of " + entry.torrent->key() + " not cached: " + e.what());
+    }
+  }
   log_("metadata ready: " + info->name() + " (" + std::to_string(info->num_files()) + " files)");
   reschedule(entry);
 }
@@ -374,7 +469,16 @@ void Torrents::releaseStream(const std::shared_ptr<Stream>& stream, Deferred& de
   for (auto& waiter : stream->torrent()->takeAllWaiters()) deferred.push_back(std::move(waiter));
   stream->torrent()->touch();
   cache_.touch(stream->torrent()->key());
-  stream->torrent()->handle().save_resume_data(lt::torrent_handle::only_if_modified);
+  // A repair may have left the torrent detached (removed, its re-add not yet answered):
+  // save_resume_data on that handle throws.
+  const lt::torrent_handle handle = stream->torrent()->handle();
+  if (handle.is_valid()) {
+    try {
+      handle.save_resume_data(lt::torrent_handle::only_if_modified);
+    } catch (const lt::system_error&) {
+      // Removed meanwhile: the re-add saves again when its stream ends.
+    }
+  }
   reschedule(stream->torrent()->key());
 }
 
@@ -399,6 +503,7 @@ void Torrents::clear() {
   // which holds its stream and so this torrent.
   for (auto& [key, entry] : byKey_) entry->torrent->takeAllWaiters();
   byKey_.clear();
+  aliases_.clear();
 }
 
 // ---- eviction -------------------------------------------------------------------
@@ -427,15 +532,19 @@ EvictResult Torrents::evict(const EvictionSnapshot& snapshot, std::vector<Cached
   const auto busy = [&](const std::string& key) {
     if (streams_.uses(key) || pending(key)) return true;
     // A response still holding the torrent (through its stream) keeps it too.
-    auto entry = byKey_.find(key);
-    return entry != byKey_.end() && entry->second->torrent.use_count() > 1;
+    const TorrentEntry* entry = find(key);
+    return entry && entry->torrent.use_count() > 1;
   };
   for (const auto& item : cached) {
     const bool expired = snapshot.systemNow - item.lastUsed >= ttl_;
     if ((!expired && total <= maxBytes_) || busy(item.key)) continue;
-    if (auto entry = byKey_.find(item.key); entry != byKey_.end()) {
-      lt_.remove_torrent(entry->second->torrent->handle());
-      byKey_.erase(entry);
+    if (TorrentEntry* entry = find(item.key)) {
+      if (entry->attached) {
+        removeFromLibtorrent(entry->torrent->handle());
+        erase(entry->torrent->key());
+      } else {
+        entry->dropWhenAdded = true;  // its add alert removes it (onAdded)
+      }
     }
     // Under the lock, so a prepare cannot re-add this torrent while its files go.
     result.freedBytes += cache_.remove(item.key);

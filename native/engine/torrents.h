@@ -32,6 +32,8 @@ struct TorrentEntry {
   bool attached = false;
   bool dialed = false;  // resumed: libtorrent connects to peers from then on
   bool metadataFromCache = false;
+  bool streamed = false;       // a prepare made a stream of it: the eviction walk removes it, later
+  bool dropWhenAdded = false;  // dropped before its add alert: that alert removes it
   // The schedule last applied to libtorrent, so a new plan only sends what changed.
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
@@ -52,17 +54,27 @@ class Torrents {
 
   /// The entry for these parameters: a known torrent gets their peers and trackers; a new one
   /// is added to libtorrent, paused, wanting nothing yet.
+  /// Either hash of a hybrid torrent finds the same entry.
   TorrentEntry& add(lt::add_torrent_params params);
+  /// By its key or any of its other hashes (hex).
   TorrentEntry* find(const std::string& key);
+  TorrentEntry* find(const lt::info_hash_t& hashes);
+  /// The entry an add alert's parameters are for.
+  TorrentEntry* find(const lt::add_torrent_params& params);
   /// Attached entries only.
   TorrentEntry* find(const lt::torrent_handle& handle);
-  /// A magnet that never resolved has nothing worth keeping: stops its network activity.
-  /// The caller checked that no call waits for it.
-  void dropUnresolved(const std::string& key);
+  /// A torrent no call waits for (the caller checked) and that never had a stream: only
+  /// listed, cancelled, timed out. Removed from libtorrent (its swarm is no longer dialed) and
+  /// forgotten; its cached metadata stays. Returns whether it went.
+  bool dropIfUnused(const std::string& key);
+  /// Entries in the session (for tests).
+  std::size_t size() const;
 
   // Alerts, as the session dispatches them.
   /// libtorrent refused the torrent: there is nothing to remove from it, only to forget.
   void onAddFailed(const std::string& key);
+  /// An add alert for no entry (the session forgot it): removes the torrent.
+  void onAddedUnwanted(const lt::torrent_handle& handle);
   void onAdded(TorrentEntry& entry, const lt::torrent_handle& handle,
                const std::shared_ptr<const lt::torrent_info>& addedWith);
   void onMetadata(TorrentEntry& entry, const std::shared_ptr<const lt::torrent_info>& info);
@@ -77,7 +89,8 @@ class Torrents {
   /// once a stream wants a piece it lacks.
   void reschedule(TorrentEntry& entry);
   void reschedule(const std::string& key);
-  /// Re-adds every torrent whose cached data failed its hash check (Torrent::read).
+  /// Re-adds every torrent whose cached data failed its hash check (Torrent::read), and hands
+  /// libtorrent's v2 piece hashes to torrents whose readers lack them.
   void repairWhereRequested();
   /// The parked-reader backstop, every status tick: wakes readers whose piece libtorrent has,
   /// and applies the plan again where libtorrent no longer wants an awaited piece.
@@ -102,6 +115,11 @@ class Torrents {
  private:
   void addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params, bool trustResume);
   void repair(TorrentEntry& entry);
+  void alias(const lt::info_hash_t& hashes, const std::string& key);
+  /// Forgets the entry and its aliases.
+  void erase(const std::string& key);
+  /// remove_torrent, for a valid handle, never throwing.
+  void removeFromLibtorrent(const lt::torrent_handle& handle);
   /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
   void dial(TorrentEntry& entry);
   void reconcileAwaited(TorrentEntry& entry, Deferred& deferred);
@@ -114,6 +132,7 @@ class Torrents {
   const Log log_;
   RequestPacer pacer_;
   std::map<std::string, std::unique_ptr<TorrentEntry>> byKey_;
+  std::map<std::string, std::string> aliases_;  // every hash (hex) → the key of its entry
 };
 
 }  // namespace vozduxan
