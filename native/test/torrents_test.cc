@@ -73,6 +73,20 @@ TEST_CASE("releasing a stream whose torrent is detached (a repair's re-add pendi
   CHECK(stream->released());
 }
 
+TEST_CASE("evicting a magnet libtorrent has not answered yet never touches its empty handle") {
+  Room room;
+  lt::add_torrent_params magnet;
+  magnet.info_hashes = lt::info_hash_t(lt::sha1_hash("0123456789abcdefghij"));
+  const std::string key = room.torrents.add(magnet).torrent->key();
+  EvictionSnapshot snapshot = room.torrents.evictionSnapshot();
+  snapshot.lastUsed.clear();  // last used long ago: past any TTL
+  std::vector<CachedTorrent> cached{{key, 0, {}}};
+  EvictResult result;
+  CHECK_NOTHROW(
+      result = room.torrents.evict(snapshot, cached, [](const std::string&) { return false; }));
+  CHECK(result.removedTorrents == 1);
+}
+
 TEST_CASE("a hybrid torrent's v1 and v2 hashes find one entry, keyed by v1") {
   Room room;
   const auto info = hybridTorrent();
