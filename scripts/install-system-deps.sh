@@ -11,6 +11,7 @@ packages=(
   clang-format clang-tidy                        # lint
   doctest-dev                                   # C++ unit tests (native/test/)
   rustc                                         # the C ABI's Rust test (native/capi/test/)
+  clang-16 libclang-rt-16-dev libfuzzer-16-dev  # sanitizers and fuzzing (test:asan, fuzz)
   iproute2 util-linux procps                    # scripts/hermetic.sh (ip, unshare), process tools
   chromium                                      # real <audio> client via playwright-core
   debootstrap qemu-user-static binutils         # the prebuilt addon (scripts/prebuild/, scripts/smoke/)

@@ -89,7 +89,9 @@ void Torrents::alias(const lt::info_hash_t& hashes, const std::string& key) {
   for (const std::string& name : torrentKeys(hashes)) aliases_.emplace(name, key);
 }
 
-void Torrents::erase(const std::string& key) {
+// By value: callers pass the entry's own key (entry->torrent->key()), which byKey_.erase frees
+// (a heap-use-after-free in the alias walk, found by the ASan suite).
+void Torrents::erase(std::string key) {  // NOLINT(performance-unnecessary-value-param)
   byKey_.erase(key);
   for (auto it = aliases_.begin(); it != aliases_.end();) {
     it = it->second == key ? aliases_.erase(it) : std::next(it);

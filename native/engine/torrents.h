@@ -117,7 +117,7 @@ class Torrents {
   void repair(TorrentEntry& entry);
   void alias(const lt::info_hash_t& hashes, const std::string& key);
   /// Forgets the entry and its aliases.
-  void erase(const std::string& key);
+  void erase(std::string key);
   /// remove_torrent, for a valid handle, never throwing.
   void removeFromLibtorrent(const lt::torrent_handle& handle);
   /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
