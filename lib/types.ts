@@ -16,6 +16,13 @@ export interface SessionConfig {
   /** How long a prepare may go without receiving any data before it fails, in ms. Absent: 120 000. */
   bufferTimeoutMs?: number;
   /**
+   * How long a torrent nothing uses (only listed, or whose calls all ended without a stream)
+   * stays in libtorrent with its peers before it is removed, in ms, so that a `prepare` which
+   * follows a `listFiles` (say from the `.torrent` bytes alone) still has its swarm.
+   * 0: removed at once. Absent: 60 000.
+   */
+  unusedTorrentLingerMs?: number;
+  /**
    * libtorrent settings by settings_pack name, applied over the engine's defaults, e.g.
    * `{ enable_dht: false, listen_interfaces: '127.0.0.1:0' }`. Unknown names reject with BAD_INPUT.
    */

@@ -128,6 +128,8 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
     config.metadataTimeout = ms;
   if (auto ms = optionalMillis(options, "bufferTimeoutMs"); ms.count() > 0)
     config.bufferTimeout = ms;
+  if (present(options, "unusedTorrentLingerMs"))
+    config.unusedTorrentLinger = optionalMillis(options, "unusedTorrentLingerMs");
   config.caFile = string(options, "caFile");
   if (present(options, "settings")) {
     const Napi::Value raw = options.Get("settings");

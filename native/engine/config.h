@@ -36,6 +36,9 @@ struct SessionConfig {
   int listenPort = 0;               // 0 → OS picks
   std::chrono::milliseconds metadataTimeout{90'000};
   std::chrono::milliseconds bufferTimeout{120'000};
+  /// A torrent nothing uses (only listed, or its calls ended) stays in libtorrent this long, with
+  /// its peers, so a prepare that follows, say from .torrent bytes alone, still has a swarm.
+  std::chrono::milliseconds unusedTorrentLinger{60'000};
   /// libtorrent settings by settings_pack name, applied after our defaults.
   std::vector<std::pair<std::string, SettingValue>> settings;
   /// Extra CA certificates (PEM) for HTTPS trackers; "" → only the system's.

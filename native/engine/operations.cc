@@ -101,7 +101,7 @@ void Operations::cancel(std::uint64_t id, Deferred& deferred) {
   finish(*it->second, EngineError(ErrorCode::Cancelled, "cancelled"), deferred);
   const std::string key = it->second->torrentKey;
   byId_.erase(it);
-  if (!waitsFor(key)) torrents_.dropIfUnused(key);
+  if (!waitsFor(key)) torrents_.markUnused(key, Clock::now());
 }
 
 void Operations::fail(const std::string& torrentKey, const EngineError& error,
@@ -131,8 +131,9 @@ void Operations::eraseFinished() {
   }
   // A torrent only listed, or whose calls all failed before a stream was made of it (a magnet
   // that timed out, say), would otherwise dial its swarm for the rest of the session.
+  const auto now = Clock::now();
   for (const std::string& key : keys) {
-    if (!waitsFor(key)) torrents_.dropIfUnused(key);
+    if (!waitsFor(key)) torrents_.markUnused(key, now);
   }
 }
 

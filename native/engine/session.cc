@@ -286,6 +286,12 @@ void Session::runLoop() {
       if (Clock::now() >= nextStatus) {
         guarded([&] { torrents_.reconcileAwaited(deferred); }, onError);
         guarded([&] { torrents_.pace(); }, onError);
+        guarded(
+            [&] {
+              torrents_.dropLingering(
+                  Clock::now(), [this](const std::string& key) { return ops_.waitsFor(key); });
+            },
+            onError);
         guarded([&] { lt_->post_torrent_updates(); }, onError);
         nextStatus = Clock::now() + kStatusInterval;
       }

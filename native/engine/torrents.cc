@@ -36,6 +36,7 @@ Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const Sessio
       streams_(streams),
       ttl_(config.cacheTtlSecs ? config.cacheTtlSecs : kDefaultTtlSecs),
       maxBytes_(config.cacheMaxBytes ? config.cacheMaxBytes : kDefaultCacheBytes),
+      linger_(config.unusedTorrentLinger),
       log_(std::move(log)),
       pacer_(config) {}
 
@@ -46,6 +47,7 @@ TorrentEntry& Torrents::add(lt::add_torrent_params params) {
   if (TorrentEntry* found = find(hashes)) {
     TorrentEntry& entry = *found;
     entry.dropWhenAdded = false;
+    entry.unusedSince.reset();
     alias(hashes, entry.torrent->key());  // a .torrent after its btih magnet adds the v2 hash
     const lt::torrent_handle handle = entry.torrent->handle();
     entry.knownPeers.insert(params.peers.begin(), params.peers.end());
@@ -218,6 +220,29 @@ bool Torrents::dropIfUnused(const std::string& key) {
   removeFromLibtorrent(entry->torrent->handle());
   erase(entry->torrent->key());
   return true;
+}
+
+void Torrents::markUnused(const std::string& key, std::chrono::steady_clock::time_point now) {
+  if (linger_.count() <= 0) {
+    dropIfUnused(key);
+    return;
+  }
+  TorrentEntry* entry = find(key);
+  if (entry && !entry->unusedSince) entry->unusedSince = now;
+}
+
+void Torrents::dropLingering(std::chrono::steady_clock::time_point now,
+                             const std::function<bool(const std::string&)>& waited) {
+  std::vector<std::string> due;
+  for (auto& [key, entry] : byKey_) {
+    if (entry->unusedSince && now - *entry->unusedSince >= linger_) due.push_back(key);
+  }
+  for (const std::string& key : due) {
+    TorrentEntry* entry = find(key);
+    if (!entry) continue;
+    entry->unusedSince.reset();  // in use again, or gone below
+    if (!waited(key)) dropIfUnused(key);
+  }
 }
 
 void Torrents::removeFromLibtorrent(const lt::torrent_handle& handle) {

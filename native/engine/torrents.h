@@ -12,6 +12,7 @@
 #include <libtorrent/torrent_status.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +35,8 @@ struct TorrentEntry {
   bool metadataFromCache = false;
   bool streamed = false;       // a prepare made a stream of it: the eviction walk removes it, later
   bool dropWhenAdded = false;  // dropped before its add alert: that alert removes it
+  // When the last call for it ended with no stream made: dropped once it lingered long enough.
+  std::optional<std::chrono::steady_clock::time_point> unusedSince;
   // The schedule last applied to libtorrent, so a new plan only sends what changed.
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
@@ -67,6 +70,13 @@ class Torrents {
   /// listed, cancelled, timed out. Removed from libtorrent (its swarm is no longer dialed) and
   /// forgotten; its cached metadata stays. Returns whether it went.
   bool dropIfUnused(const std::string& key);
+  /// The last call for it ended: it lingers (config.unusedTorrentLinger) before
+  /// dropIfUnused, so the next call for it finds its peers. A zero linger drops it at once.
+  void markUnused(const std::string& key, std::chrono::steady_clock::time_point now);
+  /// Drops what lingered past the linger and is still unused; `waited` says whether a call
+  /// waits for a key (Operations owns that).
+  void dropLingering(std::chrono::steady_clock::time_point now,
+                     const std::function<bool(const std::string&)>& waited);
   /// Entries in the session (for tests).
   std::size_t size() const;
 
@@ -129,6 +139,7 @@ class Torrents {
   Streams& streams_;
   const std::chrono::seconds ttl_;
   const std::uint64_t maxBytes_;
+  const std::chrono::milliseconds linger_;
   const Log log_;
   RequestPacer pacer_;
   std::map<std::string, std::unique_ptr<TorrentEntry>> byKey_;
