@@ -1,6 +1,7 @@
 // Types of the raw native addon (build/Release/vozduxan.node). Nothing more: the
 // idiomatic API lives in lib/.
 
+import type { SessionEvent } from './lib/events';
 import type { EvictResult, FileEntry, StreamInfo, StreamStats } from './lib/types';
 
 export type NativeSettingValue = string | number | boolean;
@@ -20,6 +21,10 @@ export interface NativeSessionConfig {
   httpWriteStallTimeoutMs?: number;
   allowedOrigins?: string[];
   onLog?: (message: string) => void;
+  hangTimeoutMs?: number;
+  softTimeoutMs?: number;
+  unusedTorrentLingerMs?: number;
+  onEvents?: (events: SessionEvent[]) => void;
 }
 
 export interface NativeTorrentInput {
@@ -58,6 +63,7 @@ export declare class NativeSession {
   listFiles(request: NativeListRequest): Promise<NativeFileEntry[]>;
   prepare(request: NativePrepareRequest): Promise<NativeStreamInfo>;
   cancel(opId: number): void;
+  setEventsEnabled(enabled: boolean): void;
   notifyPosition(token: string, byteOffset: number): boolean;
   release(token: string): boolean;
   stats(token: string): NativeStreamStats | undefined;

@@ -3,6 +3,23 @@
  * @packageDocumentation
  */
 export { type ErrorCode, VozduxanError } from './errors';
+export type {
+  LoadSlowEvent,
+  MovingEvent,
+  PeersChangedEvent,
+  PieceVerifiedEvent,
+  PrebufferProgressEvent,
+  ReadCancelledEvent,
+  ReadCancelReason,
+  ReadCompletedEvent,
+  ReadEventBase,
+  ReadFailedEvent,
+  ReadStartedEvent,
+  SessionEvent,
+  SessionEventBase,
+  SessionEvents,
+  StalledEvent,
+} from './events';
 
 import { loadBinding } from './native';
 import type { BuildInfo } from './types';

@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import type { NativeSession } from '../binding';
 import { toVozduxanError, VozduxanError } from './errors';
+import { SESSION_EVENT_NAMES, type SessionEvent, type SessionEvents } from './events';
 import { loadBinding } from './native';
 import type {
   EvictResult,
@@ -29,17 +31,49 @@ export const LOOPBACK_SETTINGS: Readonly<Record<string, string | number | boolea
   },
 );
 
+const EVENT_NAMES: ReadonlySet<string | symbol> = new Set(SESSION_EVENT_NAMES);
+
 /**
  * A streaming session: one libtorrent session, one localhost HTTP server, one cache folder.
  * Create with {@link Session.create}; always {@link Session.close} it when done.
+ *
+ * It is an EventEmitter of {@link SessionEvents} (typed `on`, `once`, `off`): read, watchdog and
+ * swarm events of every stream. While no listener is attached the engine builds none.
  */
-export class Session {
+export class Session extends EventEmitter<SessionEvents> {
   readonly #native: NativeSession;
   #nextOpId = 1;
   #closing: Promise<void> | undefined;
 
   private constructor(native: NativeSession) {
+    super();
     this.#native = native;
+    // Events cost nothing while no one listens: the engine is told when the first listener
+    // comes and the last one goes.
+    const meta = this as unknown as EventEmitter;
+    meta.on('newListener', (name: string | symbol) => {
+      if (EVENT_NAMES.has(name)) this.#native.setEventsEnabled(true);
+    });
+    meta.on('removeListener', (name: string | symbol) => {
+      if (EVENT_NAMES.has(name)) this.#native.setEventsEnabled(this.#listening());
+    });
+  }
+
+  #listening(): boolean {
+    return SESSION_EVENT_NAMES.some((name) => this.listenerCount(name) > 0);
+  }
+
+  #dispatch(events: SessionEvent[]): void {
+    for (const event of events) {
+      // A listener that throws must not lose the rest of the batch, nor reach the engine.
+      try {
+        (this.emit as (name: string, event: SessionEvent) => boolean)(event.type, event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 
   /**
@@ -59,7 +93,15 @@ export class Session {
     }
     try {
       const { NativeSession } = loadBinding();
-      return new Session(new NativeSession({ ...config }));
+      let session: Session | undefined;
+      const native = new NativeSession({
+        ...config,
+        onEvents: (events: SessionEvent[]) => {
+          if (session) session.#dispatch(events);
+        },
+      });
+      session = new Session(native);
+      return session;
     } catch (error) {
       throw toVozduxanError(error);
     }

@@ -23,6 +23,17 @@ export interface SessionConfig {
    */
   unusedTorrentLingerMs?: number;
   /**
+   * A read waiting this long for a piece emits `loadSlow` (once per read) and goes on waiting,
+   * in ms. Absent: 2 000.
+   */
+  softTimeoutMs?: number;
+  /**
+   * The hang watchdog: a stream with work (parked readers, a prebuffer to fill) and no block or
+   * piece arriving for this long emits `stalled`, then `moving` when motion resumes, in ms.
+   * Absent: 60 000.
+   */
+  hangTimeoutMs?: number;
+  /**
    * libtorrent settings by settings_pack name, applied over the engine's defaults, e.g.
    * `{ enable_dht: false, listen_interfaces: '127.0.0.1:0' }`. Unknown names reject with BAD_INPUT.
    */

@@ -91,6 +91,7 @@ HttpLimits toHttpLimits(const Napi::Object& options) {
   limits.headerTimeout = millis("httpHeaderTimeoutMs", limits.headerTimeout);
   limits.idleTimeout = millis("httpIdleTimeoutMs", limits.idleTimeout);
   limits.writeStallTimeout = millis("httpWriteStallTimeoutMs", limits.writeStallTimeout);
+  limits.softTimeout = millis("softTimeoutMs", limits.softTimeout);
   if (present(options, "allowedOrigins")) {
     const Napi::Value raw = options.Get("allowedOrigins");
     if (!raw.IsArray()) badInput("allowedOrigins must be an array of origin strings");
@@ -130,6 +131,7 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
     config.bufferTimeout = ms;
   if (present(options, "unusedTorrentLingerMs"))
     config.unusedTorrentLinger = optionalMillis(options, "unusedTorrentLingerMs");
+  if (auto ms = optionalMillis(options, "hangTimeoutMs"); ms.count() > 0) config.hangTimeout = ms;
   config.caFile = string(options, "caFile");
   if (present(options, "settings")) {
     const Napi::Value raw = options.Get("settings");

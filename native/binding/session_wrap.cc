@@ -1,6 +1,7 @@
 #include "binding/session_wrap.h"
 
 #include "binding/convert.h"
+#include "binding/convert_events.h"
 
 namespace vozduxan::binding {
 namespace {
@@ -72,6 +73,7 @@ Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>&
                          InstanceMethod<&SessionWrap::evict>("evict"),
                          InstanceMethod<&SessionWrap::close>("close"),
                          InstanceMethod<&SessionWrap::debugTorrentCounts>("debugTorrentCounts"),
+                         InstanceMethod<&SessionWrap::setEventsEnabled>("setEventsEnabled"),
                      },
                      &open);
 }
@@ -84,8 +86,20 @@ SessionWrap::SessionWrap(const Napi::CallbackInfo& info)
     SessionConfig config = toSessionConfig(options);
     if (options.Get("onLog").IsFunction())
       onLog_ = Napi::Persistent(options.Get("onLog").As<Napi::Function>());
+    if (options.Get("onEvents").IsFunction())
+      onEvents_ = Napi::Persistent(options.Get("onEvents").As<Napi::Function>());
     dispatcher_ = std::make_shared<JsDispatcher>(env);
     std::weak_ptr<SessionWrap*> weak = self_;
+    // One task per batch: it takes every event queued until it runs.
+    config.eventsWaiting = [dispatcher = dispatcher_, weak] {
+      dispatcher->post([weak](Napi::Env env) {
+        auto self = weak.lock();
+        if (!self || !(*self)->engine_) return;
+        std::vector<EngineEvent> events = (*self)->engine_->takeEvents();
+        if (events.empty() || (*self)->onEvents_.IsEmpty()) return;
+        (*self)->onEvents_.Call({fromEvents(env, events)});
+      });
+    };
     config.log = [dispatcher = dispatcher_, weak](const std::string& message) {
       dispatcher->post([weak, message](Napi::Env env) {
         auto self = weak.lock();
@@ -266,6 +280,11 @@ Napi::Value SessionWrap::debugTorrentCounts(const Napi::CallbackInfo& info) {
   object.Set("session", static_cast<double>(counts.session));
   object.Set("libtorrent", static_cast<double>(counts.libtorrent));
   return object;
+}
+
+Napi::Value SessionWrap::setEventsEnabled(const Napi::CallbackInfo& info) {
+  if (engine_) engine_->setEventsEnabled(info.Length() > 0 && info[0].ToBoolean().Value());
+  return info.Env().Undefined();
 }
 
 Napi::Value SessionWrap::evict(const Napi::CallbackInfo& info) {

@@ -39,6 +39,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value evict(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);
   Napi::Value debugTorrentCounts(const Napi::CallbackInfo& info);
+  Napi::Value setEventsEnabled(const Napi::CallbackInfo& info);
 
   Session& engine(Napi::Env env);
   std::uint64_t opId(const Napi::CallbackInfo& info);
@@ -54,6 +55,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   std::weak_ptr<OpenSessions> open_;
   std::map<std::uint64_t, Pending> pending_;  // JS thread only
   Napi::FunctionReference onLog_;
+  Napi::FunctionReference onEvents_;
   bool closing_ = false;
 };
 

@@ -27,6 +27,8 @@ struct HttpLimits {
   std::chrono::milliseconds writeStallTimeout{60'000};
   /// Origins that get CORS headers (exact match with the Origin header); empty: none does.
   std::vector<std::string> allowedOrigins;
+  /// A read waiting this long for a piece reports loadSlow (once) and goes on waiting.
+  std::chrono::milliseconds softTimeout{2'000};
 };
 
 struct SessionConfig {
@@ -44,6 +46,12 @@ struct SessionConfig {
   /// Extra CA certificates (PEM) for HTTPS trackers; "" → only the system's.
   std::string caFile;
   HttpLimits http;
+  /// A stream with work (parked readers, a prebuffer to fill) and no block, piece or byte
+  /// arriving for this long reports `stalled` (the hang watchdog).
+  std::chrono::milliseconds hangTimeout{60'000};
+  /// Called from engine threads when events wait (once per batch): the binding then takes them
+  /// (Session::takeEvents) on the JS thread.
+  std::function<void()> eventsWaiting;
   /// Called from engine threads; the binding forwards it to the JS thread.
   std::function<void(const std::string&)> log;
 };

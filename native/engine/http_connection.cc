@@ -59,9 +59,21 @@ void HttpConnection::start() {
   readRequest();
 }
 
+void HttpConnection::closeForShutdown() {
+  shuttingDown_ = true;
+  close();
+}
+
 void HttpConnection::close() {
   if (closed_) return;
   closed_ = true;
+  if (record_.open()) {
+    const bool stale = source_ && !source_->current(generation_);
+    record_.cancel(shuttingDown_ || (stale && source_->closedBySession()) ? CancelReason::Close
+                   : stale && source_->released()                         ? CancelReason::Release
+                   : stale                                                ? CancelReason::Seek
+                                                                          : CancelReason::Client);
+  }
   // A parked response owns itself: `this` lives to the end of this function, no further.
   const std::shared_ptr<HttpConnection> keep = std::move(parked_);
   boost::system::error_code ignored;
@@ -101,6 +113,7 @@ void HttpConnection::onDeadline() {
   // Waiting for a request (or the rest of one) for too long.
   if (state_ != State::Responding) return close();
   const auto now = Clock::now();
+  record_.checkSlow(limits_.softTimeout);
   if (writing_) {
     // A write completes only once the socket has room for a good part of its send buffer
     // again, so a client reading slowly would look stalled: what it has taken from the
@@ -190,6 +203,7 @@ void HttpConnection::handleRequest() {
   } catch (const std::exception& e) {
     // A stream or directory that throws must not take the connection's thread down.
     context_.log(std::string("http: request failed: ") + e.what());
+    record_.fail("INTERNAL", false);
     source_.reset();
     keepAlive_ = false;
     if (writing_) return close();
@@ -304,6 +318,7 @@ void HttpConnection::respond() {
     return sendHeader(false);
   }
   generation_ = source_->beginResponse(offset_);
+  record_.begin(context_.events, std::string(token), offset_, offset_ + remaining_ - 1);
   sendHeader(true);
 }
 
@@ -330,7 +345,10 @@ void HttpConnection::finishResponse() {
 
 void HttpConnection::pump() {
   if (closed_) return;
-  if (remaining_ == 0) return finishResponse();
+  if (remaining_ == 0) {
+    record_.complete();
+    return finishResponse();
+  }
   // A newer request for this token (a seek) or a release ends this body here.
   if (!source_->current(generation_)) return close();
   chunk_.resize(static_cast<std::size_t>(std::min<std::int64_t>(remaining_, kChunkBytes)));
@@ -349,19 +367,24 @@ void HttpConnection::pump() {
         source_->read(generation_, offset_, chunk_.data(), chunk_.size(), got, std::move(resume));
   } catch (const std::exception& e) {
     context_.log(std::string("http: read failed: ") + e.what());
+    record_.fail("INTERNAL", false);
     return close();
   }
   switch (status) {
     case ReadStatus::Ready:
       if (got == 0) return close();
       retries_ = 0;
+      record_.unparked();
+      record_.started();
       return writeBody(0, got);
     case ReadStatus::NotYet:
+      record_.parked(source_->pieceAt(offset_));
       parked_ = shared_from_this();  // resume() runs when the piece arrives or the stream goes away
       return;
     case ReadStatus::Retry:
       if (++retries_ > kMaxRetries) {
         context_.log("http: piece bytes never matched their hash on disk; closing response");
+        record_.fail("STORAGE_ERROR", true);
         return close();
       }
       retryTimer_.expires_after(std::chrono::milliseconds(5));
@@ -370,6 +393,8 @@ void HttpConnection::pump() {
       });
       return;
     case ReadStatus::Failed:
+      // Failed while still current: the files are gone or unreadable (else a seek or release).
+      if (source_->current(generation_)) record_.fail("STORAGE_ERROR", false);
       return close();
   }
 }
@@ -388,6 +413,7 @@ void HttpConnection::writeBody(std::size_t from, std::size_t to) {
       [self = shared_from_this(), from, to](boost::beast::error_code ec, std::size_t written) {
         self->endWrite();
         if (ec || self->closed_) return self->close();
+        self->record_.add(static_cast<std::int64_t>(written));
         self->offset_ += static_cast<std::int64_t>(written);
         self->remaining_ -= static_cast<std::int64_t>(written);
         if (from + written < to) {

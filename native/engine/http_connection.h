@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "engine/config.h"
+#include "engine/events.h"
+#include "engine/read_record.h"
 #include "engine/stream_source.h"
 
 namespace vozduxan {
@@ -46,6 +48,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     std::function<void(HttpConnection*)> forget;
     /// Time-outs and CORS origins; nullptr: the defaults (HttpLimits{}).
     const HttpLimits* limits = nullptr;
+    /// Where read events go; nullptr: nowhere.
+    EventHub* events = nullptr;
   };
 
   HttpConnection(Context context, boost::asio::ip::tcp::socket socket);
@@ -57,6 +61,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   /// Ends the connection now. May destroy it (a parked response holds only itself), so a
   /// caller without its own reference must not touch it afterwards.
   void close();
+  /// The session is closing: an open read ends with reason "close".
+  void closeForShutdown();
 
   bool closed() const { return closed_; }
   /// No response in flight: waiting for a request, or reading one. A server short of room
@@ -125,6 +131,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool keepAlive_ = true;
   bool closed_ = false;
   std::vector<char> chunk_;
+  ReadRecord record_;  // the current response body's events
+  bool shuttingDown_ = false;
 };
 
 }  // namespace vozduxan

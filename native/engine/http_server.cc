@@ -49,10 +49,11 @@ bool lostOneConnection(int error) {
 
 }  // namespace
 
-HttpServer::HttpServer(StreamDirectory& streams, Log log, HttpLimits limits)
+HttpServer::HttpServer(StreamDirectory& streams, Log log, HttpLimits limits, EventHub* events)
     : streams_(streams),
       log_(std::move(log)),
       limits_(std::move(limits)),
+      events_(events),
       acceptor_(io_),
       backoffTimer_(io_) {}
 
@@ -121,7 +122,7 @@ void HttpServer::stop() {
       backoffTimer_.cancel();
       // Closing may drop the last owner of a connection, which then calls forget().
       const std::set<HttpConnection*> open = connections_;
-      for (HttpConnection* connection : open) connection->close();
+      for (HttpConnection* connection : open) connection->closeForShutdown();
     });
     // The aborted handlers now run on the HTTP thread and drop their connections there; run()
     // returns once nothing is left. Bounded: should something still hold work, stop it.
@@ -210,8 +211,8 @@ void HttpServer::adopt(int fd) {
   // Past the cap with nothing idle to close: the socket's destructor closes it now.
   if (!makeRoom()) return;
   HttpConnection::Context context{
-      io_,     streams_, log_, port_, [this](HttpConnection* gone) { connections_.erase(gone); },
-      &limits_};
+      io_,      streams_, log_, port_, [this](HttpConnection* gone) { connections_.erase(gone); },
+      &limits_, events_};
   auto connection = std::make_shared<HttpConnection>(std::move(context), std::move(socket));
   connections_.insert(connection.get());
   connection->start();

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "engine/config.h"
+#include "engine/events.h"
 #include "engine/stream_source.h"
 
 namespace vozduxan {
@@ -32,7 +33,8 @@ class HttpServer {
  public:
   using Log = std::function<void(const std::string&)>;
 
-  HttpServer(StreamDirectory& streams, Log log, HttpLimits limits = {});
+  /// `events` (may be null) gets every response's read events; it outlives the server.
+  HttpServer(StreamDirectory& streams, Log log, HttpLimits limits = {}, EventHub* events = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -59,6 +61,7 @@ class HttpServer {
   StreamDirectory& streams_;
   Log log_;
   const HttpLimits limits_;
+  EventHub* const events_;
   // Declared before io_: handlers destroyed with io_ may end connections, which leave it.
   std::set<HttpConnection*> connections_;  // server thread only
   boost::asio::io_context io_;

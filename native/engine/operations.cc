@@ -45,13 +45,14 @@ double streamByteRate(Stream& stream) {
 }  // namespace
 
 Operations::Operations(const SessionConfig& config, Torrents& torrents, Streams& streams,
-                       Stream::RescheduleRequest reschedule, StreamUrl url)
+                       Stream::RescheduleRequest reschedule, StreamUrl url, EventHub* events)
     : metadataTimeout_(config.metadataTimeout),
       bufferTimeout_(config.bufferTimeout),
       torrents_(torrents),
       streams_(streams),
       reschedule_(std::move(reschedule)),
-      url_(std::move(url)) {}
+      url_(std::move(url)),
+      events_(events) {}
 
 // ---- starting and ending --------------------------------------------------------
 
@@ -135,6 +136,23 @@ void Operations::eraseFinished() {
   for (const std::string& key : keys) {
     if (!waitsFor(key)) torrents_.markUnused(key, now);
   }
+}
+
+void Operations::reportPrebuffer(const Stream& stream, double fraction) const {
+  if (!events_ || !events_->enabled()) return;
+  EngineEvent event;
+  event.kind = EventKind::PrebufferProgress;
+  event.token = stream.token();
+  event.fraction = fraction;
+  events_->emit(std::move(event));
+}
+
+int Operations::pendingFor(const Stream& stream) const {
+  int count = 0;
+  for (const auto& [id, op] : byId_) {
+    if (op->stream.get() == &stream && !op->finished) ++count;
+  }
+  return count;
 }
 
 bool Operations::waitsFor(const std::string& torrentKey) const {
@@ -281,16 +299,20 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
     result.prebufferBytes = prebuffer.target();
     auto done = std::move(op.prepareDone);
     if (op.progress) deferred.push_back([progress = op.progress] { progress(1.0, "ready"); });
+    reportPrebuffer(stream, 1.0);
     deferred.push_back(
         [done = std::move(done), result = std::move(result)] { done(result, std::nullopt); });
     return true;
   }
   const int percent = prebuffer.percent(buffered);
-  if (op.progress && percent != op.lastPercent) {
+  if (percent != op.lastPercent) {
     op.lastPercent = percent;
     op.lastStatus = "buffering";
-    deferred.push_back(
-        [progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
+    reportPrebuffer(stream, percent / 100.0);
+    if (op.progress) {
+      deferred.push_back(
+          [progress = op.progress, percent] { progress(percent / 100.0, "buffering"); });
+    }
   }
   if (now >= op.bufferDeadline)
     throw EngineError(ErrorCode::BufferTimeout, "no data arrived before the timeout");

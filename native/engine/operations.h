@@ -15,6 +15,7 @@
 #include "engine/config.h"
 #include "engine/deferred.h"
 #include "engine/errors.h"
+#include "engine/events.h"
 #include "engine/pending_op.h"
 #include "engine/stream.h"
 #include "engine/streams.h"
@@ -27,8 +28,9 @@ class Operations {
   /// The URL a ready stream is served at (the HTTP server's).
   using StreamUrl = std::function<std::string(const std::string& token)>;
 
+  /// `events` (may be null) gets each prepare's prebufferProgress.
   Operations(const SessionConfig& config, Torrents& torrents, Streams& streams,
-             Stream::RescheduleRequest reschedule, StreamUrl url);
+             Stream::RescheduleRequest reschedule, StreamUrl url, EventHub* events = nullptr);
 
   /// Both start the call; the next tick advances it.
   void listFiles(std::uint64_t id, lt::add_torrent_params params, std::chrono::milliseconds timeout,
@@ -47,11 +49,14 @@ class Operations {
   /// Forgets the calls that ended (by an alert's failure, say).
   void eraseFinished();
   bool waitsFor(const std::string& torrentKey) const;
+  /// Prepares still filling this stream's prebuffer.
+  int pendingFor(const Stream& stream) const;
 
  private:
   /// Throws BadInput when a pending call already has this id.
   void checkNewId(std::uint64_t id) const;
   bool advance(PendingOp& op, Deferred& deferred);
+  void reportPrebuffer(const Stream& stream, double fraction) const;
   bool advancePrepare(PendingOp& op, Deferred& deferred);
   void finish(PendingOp& op, const std::optional<EngineError>& error, Deferred& deferred);
   void cancelOtherMainPrepares(const PendingOp& op, Deferred& deferred);
@@ -62,6 +67,7 @@ class Operations {
   Streams& streams_;
   const Stream::RescheduleRequest reschedule_;
   const StreamUrl url_;
+  EventHub* const events_;
   std::map<std::uint64_t, std::unique_ptr<PendingOp>> byId_;
 };
 

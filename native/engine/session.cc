@@ -47,15 +47,17 @@ std::unique_ptr<lt::session> startLibtorrent(const SessionConfig& config) {
 
 Session::Session(SessionConfig config)
     : config_(std::move(config)),
+      events_(config_.eventsWaiting),
       cache_(config_.storagePath),
       lt_(startLibtorrent(config_)),
       http_(
-          *this, [this](const std::string& m) { log(m); }, config_.http),
+          *this, [this](const std::string& m) { log(m); }, config_.http, &events_),
       torrents_(*lt_, cache_, streams_, config_, [this](const std::string& m) { log(m); }),
       ops_(
           config_, torrents_, streams_,
           [this](const std::shared_ptr<Torrent>& t) { requestReschedule(t); },
-          [this](const std::string& token) { return http_.streamUrl(token); }) {
+          [this](const std::string& token) { return http_.streamUrl(token); }, &events_),
+      watch_(config_.hangTimeout) {
   try {
     lt_->set_alert_notify([this] { wake(); });
     http_.start();
@@ -293,11 +295,38 @@ void Session::runLoop() {
             },
             onError);
         guarded([&] { lt_->post_torrent_updates(); }, onError);
+        guarded([&] { reportStreams(); }, onError);
         nextStatus = Clock::now() + kStatusInterval;
       }
     }
     runDeferred(deferred);
   }
+}
+
+void Session::reportStreams() {
+  if (!events_.enabled()) return;
+  std::vector<WatchedStream> watched;
+  for (const auto& [token, stream] : streams_.all()) {
+    if (stream->released()) continue;
+    const Torrent& torrent = *stream->torrent();
+    const TorrentStatusSnapshot status = torrent.status();
+    WatchedStream w;
+    w.token = token;
+    w.torrentKey = torrent.key();
+    w.firstPiece = stream->firstPiece();
+    w.lastPiece = stream->lastPiece();
+    for (int piece : torrent.awaitedPieces()) {
+      if (piece >= w.firstPiece && piece <= w.lastPiece) w.awaitedPieces.push_back(piece);
+    }
+    w.pendingOps = ops_.pendingFor(*stream);
+    w.hasWork = !w.awaitedPieces.empty() || w.pendingOps > 0;
+    w.motion = status.bytesReceived + status.bytesDone;
+    w.peers = status.numPeers;
+    w.seeds = status.numSeeds;
+    w.state = stream->stats().state;
+    watched.push_back(std::move(w));
+  }
+  for (EngineEvent& event : watch_.observe(Clock::now(), watched)) events_.emit(std::move(event));
 }
 
 void Session::handleAlerts(Deferred& deferred) {
@@ -340,8 +369,11 @@ void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
     if (TorrentEntry* entry = torrents_.find(state->handle))
       torrents_.onStateChanged(*entry, state->state, deferred);
   } else if (auto* piece = lt::alert_cast<lt::piece_finished_alert>(alert)) {
-    if (TorrentEntry* entry = torrents_.find(piece->handle))
+    if (TorrentEntry* entry = torrents_.find(piece->handle)) {
       torrents_.onPieceFinished(*entry, static_cast<int>(piece->piece_index), deferred);
+      if (events_.enabled())
+        watch_.pieceVerified(entry->torrent->key(), static_cast<int>(piece->piece_index));
+    }
   } else if (auto* resume = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
     torrents_.onResumeData(resume->handle, resume->params);
   } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {

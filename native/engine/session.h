@@ -20,10 +20,12 @@
 #include "engine/config.h"
 #include "engine/deferred.h"
 #include "engine/errors.h"
+#include "engine/events.h"
 #include "engine/http_server.h"
 #include "engine/operations.h"
 #include "engine/pending_op.h"
 #include "engine/stream_source.h"
+#include "engine/stream_watch.h"
 #include "engine/streams.h"
 #include "engine/torrents.h"
 
@@ -58,6 +60,11 @@ class Session : public StreamDirectory {
 
   std::shared_ptr<StreamSource> findStream(const std::string& token) override;
 
+  /// Whether anyone listens to events: while not, none is built. Any thread.
+  void setEventsEnabled(bool enabled) { events_.setEnabled(enabled); }
+  /// The events queued since the last call (config.eventsWaiting says when). Any thread.
+  std::vector<EngineEvent> takeEvents() { return events_.take(); }
+
   /// For tests: torrents the session knows, and torrents libtorrent holds.
   struct TorrentCounts {
     std::size_t session = 0;
@@ -76,8 +83,11 @@ class Session : public StreamDirectory {
   /// From any thread (a stream's position moved): the loop reschedules the torrent soon.
   void requestReschedule(const std::shared_ptr<Torrent>& torrent);
   void saveAllResumeData();
+  /// The status tick's events: watchdog, peers, verified pieces (under the lock).
+  void reportStreams();
 
   const SessionConfig config_;
+  EventHub events_;  // before http_, which reports into it
   Cache cache_;
   std::unique_ptr<lt::session> lt_;
   HttpServer http_;
@@ -86,6 +96,7 @@ class Session : public StreamDirectory {
   Streams streams_;
   Torrents torrents_;
   Operations ops_;
+  StreamWatch watch_;
   bool closed_ = false;
 
   std::mutex loopMu_;  // guards the loop's wake-up state

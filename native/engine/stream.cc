@@ -90,8 +90,9 @@ void Stream::setWindow(int first, int last) {
   windowLast_.store(last);
 }
 
-void Stream::markReleased() {
+void Stream::markReleased(bool bySessionClose) {
   std::lock_guard<std::mutex> lock(wakeMu_);
+  if (bySessionClose) closedBySession_.store(true);
   released_.store(true);
   generation_.fetch_add(1);
 }

@@ -30,7 +30,7 @@ class Stream : public StreamSource {
   std::int64_t fileOffset() const { return fileOffset_; }
   int firstPiece() const { return firstPiece_; }
   int lastPiece() const { return lastPiece_; }
-  int pieceAt(std::int64_t fileByte) const;
+  int pieceAt(std::int64_t fileByte) const override;
 
   /// Moves the scheduling anchor (player position or the start of a read).
   void setPosition(std::int64_t fileByte);
@@ -55,8 +55,10 @@ class Stream : public StreamSource {
 
   /// Ends the stream for readers: from now on read() fails and parks nothing. Whoever calls it
   /// then wakes the torrent's parked readers (they were parked before, and end when woken).
-  void markReleased();
-  bool released() const { return released_.load(); }
+  /// `bySessionClose`: the session is closing (readers then end with reason "close").
+  void markReleased(bool bySessionClose = false);
+  bool released() const override { return released_.load(); }
+  bool closedBySession() const override { return closedBySession_.load(); }
 
   /// A read outside any response (the prebuffer's header probe): fails once released.
   ReadStatus read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
@@ -102,6 +104,7 @@ class Stream : public StreamSource {
   // the wake-up that follows a release or a newer response, or sees that it must not park.
   std::mutex wakeMu_;
   std::atomic<bool> released_{false};
+  std::atomic<bool> closedBySession_{false};
   std::atomic<double> byteRate_{0};
   std::atomic<bool> playerReports_{false};
 };

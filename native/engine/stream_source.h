@@ -29,6 +29,11 @@ class StreamSource {
   /// release or a newer response woke the parked ones.
   virtual ReadStatus read(std::uint64_t generation, std::int64_t offset, char* buffer,
                           std::size_t len, std::size_t& got, std::function<void()> resume) = 0;
+  /// Why reads end once it is no longer current: released, and whether by the session's close.
+  virtual bool released() const { return false; }
+  virtual bool closedBySession() const { return false; }
+  /// The torrent's piece that holds a file byte (for events); -1 if unknown.
+  virtual int pieceAt(std::int64_t fileByte) const { return -1; }
 };
 
 class StreamDirectory {

@@ -32,7 +32,7 @@ bool Streams::uses(const std::string& torrentKey) const {
 }
 
 void Streams::markAllReleased() {
-  for (auto& [token, stream] : byToken_) stream->markReleased();
+  for (auto& [token, stream] : byToken_) stream->markReleased(true);
 }
 
 }  // namespace vozduxan

@@ -26,6 +26,7 @@ struct TorrentStatusSnapshot {
   int numPeers = 0;
   int numSeeds = 0;
   std::int64_t bytesDone = 0;
+  std::int64_t bytesReceived = 0;  // payload, since the session added it
 };
 
 class Torrent {

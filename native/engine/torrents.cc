@@ -348,7 +348,8 @@ void Torrents::onStatus(const std::vector<lt::torrent_status>& statuses) {
   for (const lt::torrent_status& status : statuses) {
     if (TorrentEntry* entry = find(status.handle)) {
       entry->torrent->setStatus({status.download_payload_rate, status.upload_payload_rate,
-                                 status.num_peers, status.num_seeds, status.total_wanted_done});
+                                 status.num_peers, status.num_seeds, status.total_wanted_done,
+                                 status.total_payload_download});
     }
   }
 }
