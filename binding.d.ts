@@ -38,6 +38,13 @@ export interface NativeListRequest extends NativeTorrentInput {
   metadataTimeoutMs?: number;
 }
 
+export interface NativeReadRequest {
+  opId: number;
+  readId: number;
+  position: number;
+  length: number;
+}
+
 export interface NativePrepareRequest extends NativeTorrentInput {
   opId: number;
   fileIndex: number;
@@ -64,6 +71,10 @@ export declare class NativeSession {
   prepare(request: NativePrepareRequest): Promise<NativeStreamInfo>;
   cancel(opId: number): void;
   setEventsEnabled(enabled: boolean): void;
+  /** 0 when no stream has this token. */
+  openRead(token: string, first: number, last: number, follow: boolean): number;
+  read(request: NativeReadRequest): Promise<Buffer>;
+  closeRead(readId: number, completed: boolean): void;
   notifyPosition(token: string, byteOffset: number): boolean;
   release(token: string): boolean;
   stats(token: string): NativeStreamStats | undefined;

@@ -41,6 +41,7 @@ export type {
   PrepareStreamOptions,
   TorrentFileInput,
 } from './player-types';
+export type { ReadResult, ReadStreamOptions, StreamFileHandle } from './reads';
 export { LOOPBACK_SETTINGS, Session } from './session';
 export type {
   BuildInfo,

@@ -1,8 +1,16 @@
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { NativeSession } from '../binding';
 import { toVozduxanError, VozduxanError } from './errors';
 import { SESSION_EVENT_NAMES, type SessionEvent, type SessionEvents } from './events';
 import { loadBinding } from './native';
+import {
+  createReadStream,
+  type DirectReadHost,
+  openHandle,
+  type ReadStreamOptions,
+  type StreamFileHandle,
+} from './reads';
 import type {
   EvictResult,
   FileEntry,
@@ -155,6 +163,38 @@ export class Session extends EventEmitter<SessionEvents> {
       );
     }
     return this.#call(() => this.#native.notifyPosition(token, Math.floor(byteOffset)));
+  }
+
+  /**
+   * A Node Readable of the stream's file (or `start`..`end` of it, inclusive), without HTTP:
+   * only hash-verified bytes, with backpressure (nothing is read past `highWaterMark` ahead of
+   * the consumer), and the deadline window follows it as it follows an HTTP reader. `destroy()`
+   * and `signal` cancel at once. Errors are VozduxanErrors: NOT_FOUND once released, CLOSED.
+   * @param token the stream's token.
+   * @param options the byte range, the buffer size and an abort signal.
+   * @throws VozduxanError NOT_FOUND for an unknown token, BAD_INPUT for bad options.
+   */
+  createReadStream(token: string, options?: ReadStreamOptions): Readable {
+    return createReadStream(this.#readHost(), token, options);
+  }
+
+  /**
+   * Random access to the stream's bytes, like `fs.FileHandle.read` (tag readers jump to the
+   * end for ID3v1 or APEv2). Reads do not move the player's deadline window, except to fetch
+   * a piece they wait for.
+   * @param token the stream's token.
+   * @throws VozduxanError NOT_FOUND for an unknown token.
+   */
+  async open(token: string): Promise<StreamFileHandle> {
+    return openHandle(this.#readHost(), token);
+  }
+
+  #readHost(): DirectReadHost {
+    return {
+      native: this.#native,
+      nextOpId: () => this.#nextOpId++,
+      fileSize: (token) => this.stats(token).fileSize,
+    };
   }
 
   /**

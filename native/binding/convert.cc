@@ -57,6 +57,11 @@ std::int64_t toByteOffset(const Napi::Value& value) {
   return static_cast<std::int64_t>(offset);
 }
 
+bool toBoolean(const Napi::Value& value, const char* name) {
+  if (!value.IsBoolean()) badInput(std::string(name) + " must be a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
 std::uint64_t toOpId(const Napi::Value& value) {
   if (!value.IsNumber()) badInput("opId must be a number");
   const double id = value.As<Napi::Number>().DoubleValue();

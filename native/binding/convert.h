@@ -23,6 +23,8 @@ std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char
 std::int64_t toByteOffset(const Napi::Value& value);
 /// A whole number 0..kMaxSafe; BadInput otherwise.
 std::uint64_t toOpId(const Napi::Value& value);
+/// Throws BadInput unless `value` is a boolean.
+bool toBoolean(const Napi::Value& value, const char* name);
 
 Napi::Value fromFiles(Napi::Env env, const std::vector<FileEntry>& files);
 Napi::Value fromStreamInfo(Napi::Env env, const StreamInfo& info);

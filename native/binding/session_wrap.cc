@@ -74,6 +74,9 @@ Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>&
                          InstanceMethod<&SessionWrap::close>("close"),
                          InstanceMethod<&SessionWrap::debugTorrentCounts>("debugTorrentCounts"),
                          InstanceMethod<&SessionWrap::setEventsEnabled>("setEventsEnabled"),
+                         InstanceMethod<&SessionWrap::openRead>("openRead"),
+                         InstanceMethod<&SessionWrap::read>("read"),
+                         InstanceMethod<&SessionWrap::closeRead>("closeRead"),
                      },
                      &open);
 }
@@ -282,9 +285,70 @@ Napi::Value SessionWrap::debugTorrentCounts(const Napi::CallbackInfo& info) {
   return object;
 }
 
+Napi::Value SessionWrap::openRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::string token = toToken(info[0]);
+    const std::int64_t first = toByteOffset(info[1]);
+    const std::int64_t last = toByteOffset(info[2]);
+    const bool follow = toBoolean(info[3], "follow");
+    // 0 for an unknown token, as release answers false: the caller says NOT_FOUND.
+    return Napi::Number::New(env,
+                             static_cast<double>(engine(env).openRead(token, first, last, follow)));
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const Napi::Object options = optionsArg(info);
+    const std::uint64_t id = opId(info);
+    const std::uint64_t readId = toOpId(options.Get("readId"));
+    const std::int64_t position = toByteOffset(options.Get("position"));
+    const std::int64_t length = toByteOffset(options.Get("length"));
+    std::weak_ptr<SessionWrap*> weak = self_;
+    engine(env).read(
+        id, readId, position, static_cast<std::size_t>(length),
+        [dispatcher = dispatcher_, weak, id](std::vector<char> bytes,
+                                             std::optional<EngineError> error) {
+          dispatcher->post([weak, id, bytes = std::move(bytes), error](Napi::Env env) {
+            auto self = weak.lock();
+            if (!self) return;
+            (*self)->settle(id, [&](Napi::Promise::Deferred& deferred) {
+              if (error) return deferred.Reject(toJsError(env, *error).Value());
+              deferred.Resolve(Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size()));
+            });
+          });
+        });
+    return track(env, id, env.Undefined());
+  } catch (const EngineError& e) {
+    return rejected(env, e);
+  }
+}
+
+Napi::Value SessionWrap::closeRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::uint64_t readId = toOpId(info[0]);
+    const bool completed = toBoolean(info[1], "completed");
+    if (engine_) engine_->closeRead(readId, completed);
+    return env.Undefined();
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
 Napi::Value SessionWrap::setEventsEnabled(const Napi::CallbackInfo& info) {
-  if (engine_) engine_->setEventsEnabled(info.Length() > 0 && info[0].ToBoolean().Value());
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  try {
+    const bool enabled = toBoolean(info[0], "enabled");
+    if (engine_) engine_->setEventsEnabled(enabled);
+    return env.Undefined();
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
 }
 
 Napi::Value SessionWrap::evict(const Napi::CallbackInfo& info) {

@@ -40,6 +40,9 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value close(const Napi::CallbackInfo& info);
   Napi::Value debugTorrentCounts(const Napi::CallbackInfo& info);
   Napi::Value setEventsEnabled(const Napi::CallbackInfo& info);
+  Napi::Value openRead(const Napi::CallbackInfo& info);
+  Napi::Value read(const Napi::CallbackInfo& info);
+  Napi::Value closeRead(const Napi::CallbackInfo& info);
 
   Session& engine(Napi::Env env);
   std::uint64_t opId(const Napi::CallbackInfo& info);

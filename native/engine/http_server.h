@@ -45,6 +45,8 @@ class HttpServer {
   /// (at most ~2 s, then stops it), then joins the thread. Idempotent.
   void stop();
   std::uint16_t port() const { return port_; }
+  /// The server thread's io_context: work posted here runs on "vozduxan-http" (until stop()).
+  boost::asio::io_context& io() { return io_; }
   /// Where the stream with this token is served.
   std::string streamUrl(const std::string& token) const;
 

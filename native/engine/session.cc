@@ -52,6 +52,7 @@ Session::Session(SessionConfig config)
       lt_(startLibtorrent(config_)),
       http_(
           *this, [this](const std::string& m) { log(m); }, config_.http, &events_),
+      reads_(http_.io(), events_, config_.http.softTimeout),
       torrents_(*lt_, cache_, streams_, config_, [this](const std::string& m) { log(m); }),
       ops_(
           config_, torrents_, streams_,
@@ -119,7 +120,28 @@ void Session::prepare(std::uint64_t opId, const PrepareRequest& request, Progres
   wake();
 }
 
+std::uint64_t Session::openRead(const std::string& token, std::int64_t first, std::int64_t last,
+                                bool follow) {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
+    stream = streams_.find(token);
+  }
+  if (!stream) return 0;
+  return reads_.open(std::move(stream), first, last, follow);
+}
+
+void Session::read(std::uint64_t opId, std::uint64_t readId, std::int64_t position,
+                   std::size_t length, DirectReads::Done done) {
+  if (closed()) throw EngineError(ErrorCode::Closed, "session is closed");
+  reads_.read(opId, readId, position, length, std::move(done));
+}
+
+void Session::closeRead(std::uint64_t readId, bool completed) { reads_.close(readId, completed); }
+
 void Session::cancel(std::uint64_t opId) {
+  if (reads_.cancel(opId)) return;
   Deferred deferred;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -296,6 +318,7 @@ void Session::runLoop() {
             onError);
         guarded([&] { lt_->post_torrent_updates(); }, onError);
         guarded([&] { reportStreams(); }, onError);
+        guarded([&] { reads_.checkSlow(); }, onError);
         nextStatus = Clock::now() + kStatusInterval;
       }
     }

@@ -19,6 +19,7 @@
 #include "engine/cache.h"
 #include "engine/config.h"
 #include "engine/deferred.h"
+#include "engine/direct_reads.h"
 #include "engine/errors.h"
 #include "engine/events.h"
 #include "engine/http_server.h"
@@ -60,6 +61,13 @@ class Session : public StreamDirectory {
 
   std::shared_ptr<StreamSource> findStream(const std::string& token) override;
 
+  /// Reads without HTTP (DirectReads): open answers 0 for an unknown or released token.
+  std::uint64_t openRead(const std::string& token, std::int64_t first, std::int64_t last,
+                         bool follow);
+  void read(std::uint64_t opId, std::uint64_t readId, std::int64_t position, std::size_t length,
+            DirectReads::Done done);
+  void closeRead(std::uint64_t readId, bool completed);
+
   /// Whether anyone listens to events: while not, none is built. Any thread.
   void setEventsEnabled(bool enabled) { events_.setEnabled(enabled); }
   /// The events queued since the last call (config.eventsWaiting says when). Any thread.
@@ -91,6 +99,7 @@ class Session : public StreamDirectory {
   Cache cache_;
   std::unique_ptr<lt::session> lt_;
   HttpServer http_;
+  DirectReads reads_;  // runs on http_'s thread: destroyed before it
 
   mutable std::mutex mu_;  // guards the rooms and closed_
   Streams streams_;
