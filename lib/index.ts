@@ -37,6 +37,7 @@ export type {
   PlayerSlotState,
   PlayerSlots,
   PlayerStream,
+  PlayerStreamEvent,
   PrefetchNextTrackOptions,
   PrepareStreamOptions,
   TorrentFileInput,

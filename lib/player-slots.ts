@@ -114,6 +114,11 @@ export class SlotTable {
     return { old: old && old.token !== parked.token ? old : undefined, consumed };
   }
 
+  /** The slot that holds `token`, if any. */
+  slotOf(token: string): PlayerSlot | undefined {
+    return SLOTS.find((s) => this.#parked[s]?.token === token);
+  }
+
   /**
    * Clears whichever slot holds `token`.
    * @returns that slot, or undefined when no slot held it.

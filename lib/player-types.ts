@@ -1,4 +1,11 @@
 import type { VozduxanError } from './errors';
+import type {
+  LoadSlowEvent,
+  MovingEvent,
+  ReadFailedEvent,
+  SessionEvent,
+  StalledEvent,
+} from './events';
 
 /**
  * The player's three token buckets: `current` is the track being heard, `prefetch` the
@@ -141,6 +148,12 @@ export interface PlayerErrorEvent {
  * EventEmitter `error` without a listener would throw), and never for CANCELLED: a cancel is
  * the caller's own doing and still rejects the call it ends.
  */
+/** A session event about a stream a slot holds, with that slot. */
+export type PlayerStreamEvent<E extends SessionEvent> = E & {
+  /** The slot that holds the stream. */
+  slot: PlayerSlot;
+};
+
 export interface PlayerEvents {
   /** Prebuffer progress of the newest call for a slot. */
   progress: [PlayerProgressEvent];
@@ -150,4 +163,12 @@ export interface PlayerEvents {
   released: [PlayerReleasedEvent];
   /** A player call or one of its background releases failed. */
   error: [PlayerErrorEvent];
+  /** A read of a slot's stream waits long for a piece (show "loading"). */
+  loadSlow: [PlayerStreamEvent<LoadSlowEvent>];
+  /** A slot's stream has work and nothing arrives (the hang watchdog). */
+  stalled: [PlayerStreamEvent<StalledEvent>];
+  /** A slot's stream moves again after `stalled`. */
+  moving: [PlayerStreamEvent<MovingEvent>];
+  /** A read of a slot's stream failed. */
+  readFailed: [PlayerStreamEvent<ReadFailedEvent>];
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { torrentBytes } from './base64';
 import { toVozduxanError, VozduxanError } from './errors';
+import type { SessionEvent } from './events';
 import { type Parked, SLOTS, SlotTable, stateOf, streamOf } from './player-slots';
 import type {
   PlayerEvents,
@@ -20,6 +21,10 @@ import type { FileEntry, StreamInfo, StreamStats } from './types';
 
 /** `session.evict()` runs on every EVICT_EVERY-th counted release. */
 const EVICT_EVERY = 10;
+
+/** The session events a Player re-emits for its own streams: what a player UI shows. */
+const FORWARDED = ['loadSlow', 'stalled', 'moving', 'readFailed'] as const;
+type Forwarded = (typeof FORWARDED)[number];
 
 /**
  * The layer between an audio player and a {@link Session}: the seeds' commands, with three
@@ -56,7 +61,25 @@ export class Player extends EventEmitter<PlayerEvents> {
       throw new VozduxanError('BAD_INPUT', 'Player needs a Session');
     }
     this.#session = session;
+    // Subscribed on the session only while someone listens here: events cost nothing otherwise.
+    const meta = this as unknown as EventEmitter;
+    meta.on('newListener', (name: string | symbol) => {
+      if (isForwarded(name) && this.listenerCount(name) === 0) {
+        this.#session.on(name, this.#forward);
+      }
+    });
+    meta.on('removeListener', (name: string | symbol) => {
+      if (isForwarded(name) && this.listenerCount(name) === 0) {
+        this.#session.off(name, this.#forward);
+      }
+    });
   }
+
+  readonly #forward = (event: SessionEvent): void => {
+    const slot = this.#slots.slotOf(event.token);
+    if (!slot || !isForwarded(event.type)) return;
+    (this.emit as (name: string, payload: unknown) => boolean)(event.type, { ...event, slot });
+  };
 
   /**
    * Prepares a track as the current stream and resolves with its URL once the prebuffer is
@@ -336,4 +359,8 @@ function cancelled(slot: PlayerSlot): VozduxanError {
 
 function operationOf(slot: PlayerSlot): PlayerOperation {
   return slot === 'current' ? 'prepareStream' : 'prefetchNextTrack';
+}
+
+function isForwarded(name: string | symbol): name is Forwarded {
+  return (FORWARDED as readonly (string | symbol)[]).includes(name);
 }

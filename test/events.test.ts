@@ -4,7 +4,14 @@
 import { request } from 'node:http';
 import test, { type ExecutionContext } from 'ava';
 import { SESSION_EVENT_NAMES } from '../lib/events.ts';
-import type { ReadCompletedEvent, Session, SessionEvent } from '../lib/index.ts';
+import {
+  type LoadSlowEvent,
+  Player,
+  type PlayerStreamEvent,
+  type ReadCompletedEvent,
+  type Session,
+  type SessionEvent,
+} from '../lib/index.ts';
 import { startSwarm, waitFor } from './harness/index.ts';
 import { openSession, sharedFixtures } from './helpers.ts';
 import { httpGet } from './http-client.ts';
@@ -232,4 +239,19 @@ test('no listener: no events are built, and listening later starts them', async 
   const done = await eventually('readCompleted', () => seen.at(0));
   // The first GET, made while no one listened, took no requestId.
   t.like(done, { type: 'readCompleted', requestId: 1 });
+});
+
+test('the Player re-emits loadSlow for the stream in its current slot', async (t) => {
+  const { big } = await sharedFixtures();
+  const swarm = await startSwarm(big, { seeders: ['libtorrent'], uploadLimit: THROTTLED });
+  t.teardown(() => swarm.stop());
+  const session = await openSession(t, { softTimeoutMs: 300 });
+  const player = new Player(session);
+  const slow: PlayerStreamEvent<LoadSlowEvent>[] = [];
+  player.on('loadSlow', (e) => slow.push(e));
+  const stream = await player.prepareStream({ magnet: swarm.magnet(), fileIdx: 0 });
+  const get = await openGet(stream.url, `${big.files[0].size - 4000}-`).catch(() => undefined);
+  const event = await eventually("the player's loadSlow", () => slow.at(0), 60_000);
+  t.like(event, { slot: 'current', token: stream.token, type: 'loadSlow' });
+  get?.drop();
 });
