@@ -143,17 +143,17 @@ export interface PlayerErrorEvent {
   error: VozduxanError;
 }
 
-/**
- * The {@link Player}'s events. `error` is emitted only while someone listens (an
- * EventEmitter `error` without a listener would throw), and never for CANCELLED: a cancel is
- * the caller's own doing and still rejects the call it ends.
- */
 /** A session event about a stream a slot holds, with that slot. */
 export type PlayerStreamEvent<E extends SessionEvent> = E & {
   /** The slot that holds the stream. */
   slot: PlayerSlot;
 };
 
+/**
+ * The {@link Player}'s events. `error` is emitted only while someone listens (an
+ * EventEmitter `error` without a listener would throw), and never for CANCELLED: a cancel is
+ * the caller's own doing and still rejects the call it ends.
+ */
 export interface PlayerEvents {
   /** Prebuffer progress of the newest call for a slot. */
   progress: [PlayerProgressEvent];
