@@ -225,14 +225,19 @@ void checkMp3Seeks(const AudioIndex& index, const Bytes& mp3, double seconds) {
 
 constexpr double kMp3Frame = 1152.0 / 44'100;
 
+/// An MP3 from sox (LAME), empty (with a message) where sox lacks libsox-fmt-mp3.
+Bytes encodeMp3(const TempDir& dir, const std::string& name, double seconds,
+                const std::string& options) {
+  Bytes mp3 = encode(dir, name, soxSine(seconds, options, "mp3"));
+  if (mp3.empty()) MESSAGE("skipped: sox cannot write MP3 (libsox-fmt-mp3)");
+  return mp3;
+}
+
 TEST_CASE("MP3 VBR from sox (LAME): Xing frames and table of contents") {
   REQUIRE_TOOLS("sox", "soxi");
   TempDir dir;
-  const Bytes mp3 = encode(dir, "v.mp3", soxSine(20, "-C -4.2", "mp3"));
-  if (mp3.empty()) {
-    MESSAGE("skipped: sox cannot write MP3 (libsox-fmt-mp3)");
-    return;
-  }
+  const Bytes mp3 = encodeMp3(dir, "v.mp3", 20, "-C -4.2");
+  if (mp3.empty()) return;
   const auto index = parseAudioIndex("audio/mpeg", sizeOf(mp3), localReader(mp3));
   CHECK(index.format == AudioFormat::Mp3);
   CHECK(index.interpolateSeekPoints);
@@ -251,11 +256,8 @@ TEST_CASE("MP3 VBR from sox (LAME): Xing frames and table of contents") {
 TEST_CASE("MP3 CBR from sox: the frame header's bitrate") {
   REQUIRE_TOOLS("sox", "soxi");
   TempDir dir;
-  const Bytes mp3 = encode(dir, "c.mp3", soxSine(12, "-C 128", "mp3"));
-  if (mp3.empty()) {
-    MESSAGE("skipped: sox cannot write MP3 (libsox-fmt-mp3)");
-    return;
-  }
+  const Bytes mp3 = encodeMp3(dir, "c.mp3", 12, "-C 128");
+  if (mp3.empty()) return;
   const auto index = parseAudioIndex("audio/mpeg", sizeOf(mp3), localReader(mp3));
   REQUIRE(index.durationSecs);
   CHECK(std::abs(*index.durationSecs - soxiSeconds(dir, "c.mp3")) <= kMp3Frame);
@@ -313,6 +315,70 @@ TEST_CASE("Ogg Vorbis from sox: last granule duration, bisected pages") {
   const auto estimate = offsetForTime(partial, 15, sizeOf(ogg), localReader(ogg, 64 * 1024));
   CHECK(estimate > 0);
   CHECK(estimate < sizeOf(ogg));
+}
+
+// --- Ogg Opus: pages built by hand (sox writes no Opus) ---
+
+std::uint32_t oggCrc(const Bytes& page) {
+  std::uint32_t crc = 0;
+  for (unsigned char byte : page) {
+    crc ^= static_cast<std::uint32_t>(byte) << 24;
+    for (int bit = 0; bit < 8; ++bit) crc = crc & 0x80000000u ? crc << 1 ^ 0x04c11db7u : crc << 1;
+  }
+  return crc;
+}
+
+/// One page of one packet (< 255 bytes) of stream 0x1234 with its checksum.
+Bytes oggPage(std::uint64_t granule, std::uint32_t sequence, const Bytes& packet,
+              unsigned char type) {
+  Bytes page = {'O', 'g', 'g', 'S', 0, type};
+  for (int i = 0; i < 8; ++i) page.push_back(static_cast<unsigned char>(granule >> (8 * i)));
+  for (std::uint32_t v : {0x1234u, sequence, 0u})
+    for (int i = 0; i < 4; ++i) page.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  page.push_back(1);
+  page.push_back(static_cast<unsigned char>(packet.size()));
+  page.insert(page.end(), packet.begin(), packet.end());
+  const std::uint32_t crc = oggCrc(page);
+  for (int i = 0; i < 4; ++i) page[22 + i] = static_cast<unsigned char>(crc >> (8 * i));
+  return page;
+}
+
+TEST_CASE("Ogg Opus: 48 kHz granules less the pre-skip") {
+  // OpusHead: version 1, 2 channels, pre-skip 312, input rate 44100 (not the granule rate).
+  const Bytes head = {'O',  'p',  'u',  's',  'H', 'e', 'a', 'd', 1, 2,
+                      0x38, 0x01, 0x44, 0xac, 0,   0,   0,   0,   0};
+  Bytes file = oggPage(0, 0, head, 2);
+  const Bytes tags =
+      oggPage(0, 1, Bytes{'O', 'p', 'u', 's', 'T', 'a', 'g', 's', 0, 0, 0, 0, 0, 0, 0, 0}, 0);
+  file.insert(file.end(), tags.begin(), tags.end());
+  std::vector<std::pair<std::int64_t, std::uint64_t>> pages;  // (offset, granule)
+  // 2000 pages of 20 ms: 40 s.
+  for (std::uint32_t i = 1; i <= 2000; ++i) {
+    const std::uint64_t granule = 312 + i * 960ULL;
+    pages.emplace_back(static_cast<std::int64_t>(file.size()), granule);
+    const Bytes page = oggPage(granule, i + 1, Bytes(100 + i % 50, static_cast<unsigned char>(i)),
+                               i == 2000 ? 4 : 0);
+    file.insert(file.end(), page.begin(), page.end());
+  }
+  const auto index = parseAudioIndex("audio/ogg", sizeOf(file), localReader(file));
+  CHECK(index.oggGranuleRate == 48'000);
+  CHECK(index.oggPreSkip == 312);
+  CHECK(index.audioStart == pages.front().first);
+  REQUIRE(index.durationSecs);
+  CHECK(*index.durationSecs == doctest::Approx(40.0));
+  for (double t : {0.001, 0.5, 7.77, 20.0, 39.99}) {
+    const auto target = static_cast<std::uint64_t>(t * 48'000 + 312);
+    std::int64_t expected = index.audioStart;
+    for (const auto& [offset, granule] : pages)
+      if (granule < target) expected = offset;
+    CAPTURE(t);
+    CHECK(offsetForTime(index, t, sizeOf(file), localReader(file)) == expected);
+  }
+  // A page whose checksum is wrong is not taken for one.
+  Bytes broken = file;
+  broken[static_cast<std::size_t>(pages[1000].first) + 30] ^= 1;
+  const auto again = parseAudioIndex("audio/ogg", sizeOf(broken), localReader(broken));
+  CHECK(offsetForTime(again, 20.01, sizeOf(broken), localReader(broken)) == pages[999].first);
 }
 
 // --- M4A: boxes built by hand (no encoder in the install deps writes MP4) ---
