@@ -91,11 +91,12 @@ LocalBytes localReader(const Bytes& file, std::size_t localBytes = ~std::size_t{
 
 std::int64_t sizeOf(const Bytes& file) { return static_cast<std::int64_t>(file.size()); }
 
-/// A 16-bit stereo 44.1 kHz sine of `seconds` through sox's output options (e.g. "-C 128").
-std::string soxSine(double seconds, const std::string& options, const std::string& type) {
+/// A 16-bit stereo sine of `seconds` through sox's output options (e.g. "-C 128").
+std::string soxSine(double seconds, const std::string& options, const std::string& type,
+                    int rate = 44'100) {
   std::ostringstream cmd;
-  cmd << "sox -n -r 44100 -c 2 -b 16 " << options << " -t " << type << " OUT synth " << seconds
-      << " sine 440 sine 660";
+  cmd << "sox -V1 -n -r " << rate << " -c 2 -b 16 " << options << " -t " << type << " OUT synth "
+      << seconds << " sine 440 sine 660";
   return cmd.str();
 }
 
@@ -227,8 +228,8 @@ constexpr double kMp3Frame = 1152.0 / 44'100;
 
 /// An MP3 from sox (LAME), empty (with a message) where sox lacks libsox-fmt-mp3.
 Bytes encodeMp3(const TempDir& dir, const std::string& name, double seconds,
-                const std::string& options) {
-  Bytes mp3 = encode(dir, name, soxSine(seconds, options, "mp3"));
+                const std::string& options, int rate = 44'100) {
+  Bytes mp3 = encode(dir, name, soxSine(seconds, options, "mp3", rate));
   if (mp3.empty()) MESSAGE("skipped: sox cannot write MP3 (libsox-fmt-mp3)");
   return mp3;
 }
@@ -253,17 +254,69 @@ TEST_CASE("MP3 VBR from sox (LAME): Xing frames and table of contents") {
   CHECK(unsynced < sizeOf(mp3));
 }
 
-TEST_CASE("MP3 CBR from sox: the frame header's bitrate") {
+TEST_CASE("MP3 CBR from sox: the frame header's bitrate (MPEG-1, -2 and -2.5)") {
   REQUIRE_TOOLS("sox", "soxi");
+  struct Case {
+    int rate;
+    int kbps;
+    double frameSeconds;
+  };
+  for (const Case c : {Case{44'100, 128, kMp3Frame}, Case{22'050, 64, 576.0 / 22'050},
+                       Case{11'025, 32, 576.0 / 11'025}}) {
+    CAPTURE(c.rate);
+    TempDir dir;
+    const Bytes mp3 = encodeMp3(dir, "c.mp3", 12, "-C " + std::to_string(c.kbps), c.rate);
+    if (mp3.empty()) return;
+    const auto index = parseAudioIndex("audio/mpeg", sizeOf(mp3), localReader(mp3));
+    REQUIRE(index.durationSecs);
+    CHECK(std::abs(*index.durationSecs - soxiSeconds(dir, "c.mp3")) <= c.frameSeconds);
+    REQUIRE(index.bytesPerSecond);
+    CHECK(*index.bytesPerSecond == doctest::Approx(c.kbps * 125).epsilon(0.01));
+    checkMp3Seeks(index, mp3, 12);
+  }
+}
+
+TEST_CASE("MP3: an ID3v2 tag before the frames, a VBRI table written into the first frame") {
+  REQUIRE_TOOLS("sox");
   TempDir dir;
-  const Bytes mp3 = encodeMp3(dir, "c.mp3", 12, "-C 128");
-  if (mp3.empty()) return;
-  const auto index = parseAudioIndex("audio/mpeg", sizeOf(mp3), localReader(mp3));
+  const Bytes cbr = encodeMp3(dir, "c.mp3", 12, "-C 128");
+  if (cbr.empty()) return;
+  // ID3v2.4 with a syncsafe size of 5000 (0x27 0x08 in 7-bit groups).
+  Bytes tagged = {'I', 'D', '3', 4, 0, 0, 0, 0, 0x27, 0x08};
+  tagged.resize(10 + 5000, 0);
+  tagged.insert(tagged.end(), cbr.begin(), cbr.end());
+  const auto index = parseAudioIndex("audio/mpeg", sizeOf(tagged), localReader(tagged));
+  CHECK(index.audioStart == 5010);
   REQUIRE(index.durationSecs);
-  CHECK(std::abs(*index.durationSecs - soxiSeconds(dir, "c.mp3")) <= kMp3Frame);
-  REQUIRE(index.bytesPerSecond);
-  CHECK(*index.bytesPerSecond == doctest::Approx(16'000).epsilon(0.01));
-  checkMp3Seeks(index, mp3, 12);
+  CHECK(*index.durationSecs == doctest::Approx((cbr.size()) / 16'000.0).epsilon(1e-3));
+  CHECK(isMp3Frame(tagged, offsetForTime(index, 6, sizeOf(tagged), localReader(tagged))));
+
+  // VBRI (Fraunhofer): 40 entries of 10 frames each, sized from the real frame positions.
+  Bytes vbri = cbr;
+  std::vector<std::int64_t> frames;  // the starts, walked by the frame length (417 or 418)
+  for (std::size_t at = 0; at + 4 <= vbri.size() && isMp3Frame(vbri, at);
+       at += 417 + ((vbri[at + 2] >> 1) & 1))
+    frames.push_back(static_cast<std::int64_t>(at));
+  REQUIRE(frames.size() > 401);
+  Bytes header = {'V', 'B', 'R', 'I', 0, 1, 0, 0, 0, 0};
+  const auto put = [&header](std::uint64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i) header.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  };
+  put(cbr.size(), 4);
+  put(frames.size(), 4);
+  put(40, 2);  // entries
+  put(1, 2);   // scale
+  put(2, 2);   // bytes per entry
+  put(10, 2);  // frames per entry
+  for (int i = 0; i < 40; ++i) put(frames[(i + 1) * 10] - frames[i * 10], 2);
+  std::copy(header.begin(), header.end(), vbri.begin() + 36);
+  const auto table = parseAudioIndex("audio/mpeg", sizeOf(vbri), localReader(vbri));
+  CHECK(table.seekPoints.size() == 41);
+  REQUIRE(table.durationSecs);
+  CHECK(*table.durationSecs == doctest::Approx(frames.size() * kMp3Frame));
+  // 10 frames an entry: the time of frame 200 is the 20th point, on that frame.
+  CHECK(offsetForTime(table, 200 * kMp3Frame, sizeOf(vbri), localReader(vbri)) == frames[200]);
+  checkMp3Seeks(table, vbri, 12);
 }
 
 struct OggPageView {
@@ -290,17 +343,17 @@ std::vector<OggPageView> oggPages(const Bytes& file) {
 TEST_CASE("Ogg Vorbis from sox: last granule duration, bisected pages") {
   REQUIRE_TOOLS("sox", "soxi");
   TempDir dir;
-  const Bytes ogg = encode(dir, "t.ogg", soxSine(30, "-C 3", "ogg"));
+  const Bytes ogg = encode(dir, "t.ogg", soxSine(20, "-C 3", "ogg"));
   REQUIRE(!ogg.empty());
   const auto pages = oggPages(ogg);
-  REQUIRE(pages.size() > 20);
+  REQUIRE(pages.size() > 10);
   const auto index = parseAudioIndex("audio/ogg", sizeOf(ogg), localReader(ogg));
   CHECK(index.format == AudioFormat::Ogg);
   CHECK(index.oggGranuleRate == 44'100);
   REQUIRE(index.durationSecs);
   CHECK(*index.durationSecs == doctest::Approx(soxiSeconds(dir, "t.ogg")).epsilon(1e-4));
   REQUIRE(index.bytesPerSecond);
-  for (double t : {0.5, 3.0, 10.0, 17.7, 29.0}) {
+  for (double t : {0.5, 3.0, 10.0, 17.7, 19.9}) {
     const auto target = static_cast<std::uint64_t>(t * 44'100);
     std::int64_t expected = index.audioStart;  // the last page ending before the target
     for (const auto& page : pages)
@@ -414,18 +467,18 @@ std::uint64_t fourcc(const char* code) {
   return v;
 }
 
-/// An AAC-like track at 44.1 kHz: `chunks` chunks of 10 samples of 1024 ticks and 300 bytes,
+/// An AAC-like track at 44.1 kHz: `chunks` chunks of 10 samples of 1024 ticks and chunkBytes,
 /// after a video-like track that must be skipped. chunkBase: the offset of the first chunk.
-Bytes moovBox(int chunks, std::uint64_t chunkBase) {
+Bytes moovBox(int chunks, std::uint64_t chunkBase, std::uint64_t chunkBytes) {
   const auto track = [&](const char* handler, std::uint64_t base) {
     Bytes stco;
     put32(stco, 0);
     put32(stco, static_cast<std::uint64_t>(chunks));
-    for (int c = 0; c < chunks; ++c) put32(stco, base + static_cast<std::uint64_t>(c) * 3000);
+    for (int c = 0; c < chunks; ++c) put32(stco, base + static_cast<std::uint64_t>(c) * chunkBytes);
     const std::uint64_t samples = static_cast<std::uint64_t>(chunks) * 10;
     const Bytes stbl =
         box("stbl", concat({fullBox("stts", {1, samples, 1024}), fullBox("stsc", {1, 1, 10, 1}),
-                            fullBox("stsz", {300, samples}), box("stco", stco)}));
+                            fullBox("stsz", {chunkBytes / 10, samples}), box("stco", stco)}));
     return box("trak", box("mdia", concat({fullBox("mdhd", {0, 0, 44'100, samples * 1024, 0}),
                                            fullBox("hdlr", {0, fourcc(handler), 0, 0, 0}),
                                            box("minf", stbl)})));
@@ -434,13 +487,13 @@ Bytes moovBox(int chunks, std::uint64_t chunkBase) {
                              track("soun", chunkBase)}));
 }
 
-Bytes m4a(int chunks, bool moovFirst) {
+Bytes m4a(int chunks, bool moovFirst, std::uint64_t chunkBytes = 3000) {
   const Bytes ftyp = box("ftyp", Bytes{'M', '4', 'A', ' ', 0, 0, 0, 0});
-  const Bytes payload(static_cast<std::size_t>(chunks) * 3000, 0xab);
-  const Bytes sizing = moovBox(chunks, 0);  // same size whatever the base
+  const Bytes payload(static_cast<std::size_t>(chunks * chunkBytes), 0xab);
+  const Bytes sizing = moovBox(chunks, 0, chunkBytes);  // same size whatever the base
   const std::uint64_t base =
       ftyp.size() + (moovFirst ? sizing.size() : 0) + 8;  // past the mdat header
-  const Bytes moov = moovBox(chunks, base);
+  const Bytes moov = moovBox(chunks, base, chunkBytes);
   const Bytes mdat = box("mdat", payload);
   return moovFirst ? concat({ftyp, moov, mdat}) : concat({ftyp, mdat, moov});
 }
@@ -476,12 +529,12 @@ TEST_CASE("M4A: mdhd duration, the chunk holding the sample at a time (moov firs
 }
 
 TEST_CASE("M4A: many chunks are thinned to kMaxSeekPoints, evenly") {
-  const Bytes file = m4a(70'000, true);
+  const Bytes file = m4a(70'000, true, 20);
   const auto index = parseAudioIndex("audio/mp4", sizeOf(file), localReader(file));
   CHECK(index.seekPoints.size() == 35'000);
   const double chunkSeconds = 10.0 * 1024 / 44'100;
   CHECK(offsetForTime(index, 1001 * chunkSeconds, sizeOf(file), localReader(file)) ==
-        index.audioStart + 1000 * 3000);
+        index.audioStart + 1000 * 20);
 }
 
 TEST_CASE("hostile and empty inputs: no throw, offsets inside the file") {
