@@ -109,7 +109,8 @@ void parseFlac(AudioIndex& index, LocalFile& file) {
     last = header[0] & 0x80;
     const int type = header[0] & 0x7f;
     const std::uint64_t length = header.be(1, 3);
-    if (type == 0 || type == 3) {
+    // The first STREAMINFO and SEEKTABLE only: a chain of large copies would cost time.
+    if ((type == 0 && !info) || (type == 3 && table.empty())) {
       const ByteView body = file.bytes(at + 4, static_cast<std::size_t>(length));
       if (body.size() == length) {
         if (type == 0) info = readFlacStreamInfo(body.data(), body.size());

@@ -39,26 +39,33 @@ std::uint32_t oggCrc(ByteView bytes, std::size_t at, std::size_t length) {
   return crc;
 }
 
-/// The page starting at `at` when it is whole in `bytes` and its checksum holds.
-std::optional<OggPage> pageAt(ByteView bytes, std::size_t at) {
+/// The page starting at `at` when it is whole in `bytes` and its checksum holds; checksums
+/// spend `budget` (none when it is spent).
+std::optional<OggPage> pageAt(ByteView bytes, std::size_t at, std::size_t& budget) {
   if (!bytes.matches(at, "OggS", 4) || !bytes.has(at, 27) || bytes[at + 4] != 0)
     return std::nullopt;
   const std::size_t segments = bytes[at + 26];
   if (!bytes.has(at + 27, segments)) return std::nullopt;
   std::size_t length = 27 + segments;
   for (std::size_t i = 0; i < segments; ++i) length += bytes[at + 27 + i];
-  if (!bytes.has(at, length)) return std::nullopt;
+  if (!bytes.has(at, length) || length > budget) return std::nullopt;
+  budget -= length;
   if (oggCrc(bytes, at, length) != static_cast<std::uint32_t>(bytes.le(at + 22, 4)))
     return std::nullopt;
   return OggPage{at, length, bytes.le(at + 6, 8), static_cast<std::uint32_t>(bytes.le(at + 14, 4)),
                  at + 27 + segments};
 }
 
+/// Checksum bytes one search may spend: "OggS" every few bytes with long claimed pages would
+/// otherwise cost a checksum of up to 64 KiB per byte of the window.
+constexpr std::size_t kCrcBudget = 1024 * 1024;
+
 /// The next page of `serial` whose granule is set, at or after `from` in `bytes`.
 std::optional<OggPage> nextPage(ByteView bytes, std::size_t from, std::uint32_t serial) {
+  std::size_t budget = kCrcBudget;
   for (std::size_t at = from; bytes.has(at, 27); ++at) {
     if (bytes[at] != 'O') continue;
-    const auto page = pageAt(bytes, at);
+    const auto page = pageAt(bytes, at, budget);
     if (!page) continue;
     if (page->serial == serial && page->granule != kNoGranule) return page;
     at += page->length - 1;
@@ -70,7 +77,8 @@ std::optional<OggPage> nextPage(ByteView bytes, std::size_t from, std::uint32_t 
 
 void parseOgg(AudioIndex& index, LocalFile& file) {
   const ByteView head = file.head();
-  const auto first = pageAt(head, 0);
+  std::size_t budget = kCrcBudget;
+  const auto first = pageAt(head, 0, budget);
   if (!first) return;
   const std::size_t body = first->bodyAt;
   if (head.matches(body, "\x01vorbis", 7) && head.has(body, 16)) {
@@ -120,7 +128,7 @@ std::optional<std::int64_t> oggOffsetForTime(const AudioIndex& index, LocalFile&
   std::int64_t hi = index.audioEnd > best ? index.audioEnd : file.size();
   constexpr std::int64_t kLinear = 64 * 1024;
   const auto within = [&](std::int64_t offset) { return std::clamp(offset, best, hi - 1); };
-  for (int step = 0; step < 64 && hi - best > kLinear; ++step) {
+  for (int step = 0; step < 40 && hi - best > kLinear; ++step) {  // 2^40 bytes
     const std::int64_t mid = best + (hi - best) / 2;
     const ByteView bytes = file.bytes(mid, kMaxPage * 2);
     const auto page = nextPage(bytes, 0, index.oggSerial);
