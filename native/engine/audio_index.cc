@@ -204,9 +204,9 @@ std::int64_t fromSeekPoints(const AudioIndex& index, double seconds) {
   const AudioSeekPoint& before = *(after - 1);
   if (!index.interpolateSeekPoints || after == points.end()) return before.offset;
   const double fraction = (seconds - before.seconds) / (after->seconds - before.seconds);
-  return clampToOffset(
-      before.offset + fraction * static_cast<double>(after->offset - before.offset), before.offset,
-      after->offset);
+  return clampToOffset(static_cast<double>(before.offset) +
+                           fraction * static_cast<double>(after->offset - before.offset),
+                       before.offset, after->offset);
 }
 
 std::int64_t offsetFor(const AudioIndex& index, double seconds, std::int64_t fileSize,
@@ -217,7 +217,8 @@ std::int64_t offsetFor(const AudioIndex& index, double seconds, std::int64_t fil
   const std::int64_t end =
       index.audioEnd > start && index.audioEnd <= fileSize ? index.audioEnd : fileSize;
   const double rate = index.bytesPerSecond.value_or(index.fallbackBytesPerSecond);
-  const std::int64_t estimate = clampToOffset(start + seconds * rate, start, end - 1);
+  const std::int64_t estimate =
+      clampToOffset(static_cast<double>(start) + seconds * rate, start, end - 1);
   LocalFile file(read, fileSize);
 
   if (!index.seekPoints.empty()) {

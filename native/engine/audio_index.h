@@ -21,7 +21,7 @@ using LocalBytes =
 /// How many head bytes parseAudioIndex asks for at most (an ID3 tag, FLAC picture or moov at the
 /// start can push the index further: those are read at their own offsets, still through
 /// LocalBytes).
-inline constexpr std::size_t kAudioIndexHeadBytes = 256 * 1024;
+inline constexpr std::size_t kAudioIndexHeadBytes = std::size_t{256} * 1024;
 
 enum class AudioFormat { Unknown, Wav, Flac, Mp3, Ogg, M4a };
 

@@ -13,7 +13,7 @@
 namespace vozduxan::audio_index_detail {
 
 /// The most any one read asks for: a moov box, a FLAC seektable (hostile sizes stop here).
-inline constexpr std::size_t kMaxRead = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxRead = std::size_t{16} * 1024 * 1024;
 
 /// The file through LocalBytes, its head kept so the parsers re-read it for free.
 class LocalFile {

@@ -24,10 +24,10 @@ constexpr std::uint32_t kStreamMask = 0xfffe0c00;
 std::optional<Mp3Frame> decodeHeader(std::uint32_t header) {
   if ((header & 0xffe00000) != 0xffe00000) return std::nullopt;
   Mp3Frame frame;
-  frame.version = header >> 19 & 3;
-  const int layerBits = header >> 17 & 3;
-  const int bitrateIndex = header >> 12 & 15;
-  const int rateIndex = header >> 10 & 3;
+  frame.version = static_cast<int>(header >> 19 & 3);
+  const auto layerBits = static_cast<int>(header >> 17 & 3);
+  const auto bitrateIndex = static_cast<int>(header >> 12 & 15);
+  const auto rateIndex = static_cast<int>(header >> 10 & 3);
   if (frame.version == 1 || layerBits == 0 || bitrateIndex == 0 || bitrateIndex == 15 ||
       rateIndex == 3)
     return std::nullopt;  // reserved, or free format (no length from the header)
@@ -79,7 +79,7 @@ std::optional<std::size_t> findFrame(ByteView bytes, std::size_t scan, std::uint
   return std::nullopt;
 }
 
-constexpr std::size_t kScan = 64 * 1024;
+constexpr std::size_t kScan = std::size_t{64} * 1024;
 
 /// Xing/Info (LAME, most VBR encoders): frames, bytes and a 100-entry table of contents.
 bool readXing(AudioIndex& index, ByteView frame, const Mp3Frame& header, std::int64_t payload) {
@@ -174,7 +174,7 @@ void parseMp3(AudioIndex& index, LocalFile& file) {
 std::optional<std::int64_t> mp3NextFrame(const AudioIndex& index, LocalFile& file,
                                          std::int64_t offset) {
   if (index.mp3Header == 0) return std::nullopt;
-  constexpr std::size_t kResync = 8 * 1024;
+  constexpr std::size_t kResync = std::size_t{8} * 1024;
   const ByteView bytes = file.bytes(offset, kResync + kMaxFrame);
   const auto at = findFrame(bytes, kResync, index.mp3Header);
   if (!at) return std::nullopt;

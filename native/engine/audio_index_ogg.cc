@@ -58,7 +58,7 @@ std::optional<OggPage> pageAt(ByteView bytes, std::size_t at, std::size_t& budge
 
 /// Checksum bytes one search may spend: "OggS" every few bytes with long claimed pages would
 /// otherwise cost a checksum of up to 64 KiB per byte of the window.
-constexpr std::size_t kCrcBudget = 1024 * 1024;
+constexpr std::size_t kCrcBudget = std::size_t{1024} * 1024;
 
 /// The next page of `serial` whose granule is set, at or after `from` in `bytes`.
 std::optional<OggPage> nextPage(ByteView bytes, std::size_t from, std::uint32_t serial) {
@@ -102,7 +102,8 @@ void parseOgg(AudioIndex& index, LocalFile& file) {
   }
   index.audioEnd = file.size();
   // The duration: the last page of the stream in the tail, when the tail is local.
-  const std::int64_t tailAt = std::max<std::int64_t>(index.audioStart, file.size() - 2 * kMaxPage);
+  const std::int64_t tailAt = std::max<std::int64_t>(
+      index.audioStart, file.size() - static_cast<std::int64_t>(2 * kMaxPage));
   const auto tailLength = static_cast<std::size_t>(file.size() - tailAt);
   const ByteView tail = file.bytes(tailAt, tailLength);
   if (tail.size() != tailLength) return;  // a local prefix of the tail may miss the last page
@@ -126,7 +127,7 @@ std::optional<std::int64_t> oggOffsetForTime(const AudioIndex& index, LocalFile&
   // before the target starts in [best, hi).
   std::int64_t best = index.audioStart;
   std::int64_t hi = index.audioEnd > best ? index.audioEnd : file.size();
-  constexpr std::int64_t kLinear = 64 * 1024;
+  constexpr std::int64_t kLinear = std::int64_t{64} * 1024;
   const auto within = [&](std::int64_t offset) { return std::clamp(offset, best, hi - 1); };
   for (int step = 0; step < 40 && hi - best > kLinear; ++step) {  // 2^40 bytes
     const std::int64_t mid = best + (hi - best) / 2;
@@ -140,12 +141,10 @@ std::optional<std::int64_t> oggOffsetForTime(const AudioIndex& index, LocalFile&
       continue;
     }
     const std::int64_t pageStart = mid + static_cast<std::int64_t>(page->at);
-    if (pageStart >= hi) {
-      hi = mid;
-    } else if (page->granule < target) {
+    if (pageStart < hi && page->granule < target) {
       best = pageStart;
     } else {
-      hi = mid;
+      hi = mid;  // the last page before the target starts before mid
     }
   }
   // The last stretch page by page.

@@ -294,9 +294,9 @@ TEST_CASE("MP3: an ID3v2 tag before the frames, a VBRI table written into the fi
   // VBRI (Fraunhofer): 40 entries of 10 frames each, sized from the real frame positions.
   Bytes vbri = cbr;
   std::vector<std::int64_t> frames;  // the starts, walked by the frame length (417 or 418)
-  for (std::size_t at = 0; at + 4 <= vbri.size() && isMp3Frame(vbri, at);
-       at += 417 + ((vbri[at + 2] >> 1) & 1))
-    frames.push_back(static_cast<std::int64_t>(at));
+  for (std::int64_t at = 0; at + 4 <= sizeOf(vbri) && isMp3Frame(vbri, at);
+       at += 417 + ((vbri[static_cast<std::size_t>(at) + 2] >> 1) & 1))
+    frames.push_back(at);
   REQUIRE(frames.size() > 401);
   Bytes header = {'V', 'B', 'R', 'I', 0, 1, 0, 0, 0, 0};
   const auto put = [&header](std::uint64_t v, int width) {
@@ -308,7 +308,8 @@ TEST_CASE("MP3: an ID3v2 tag before the frames, a VBRI table written into the fi
   put(1, 2);   // scale
   put(2, 2);   // bytes per entry
   put(10, 2);  // frames per entry
-  for (int i = 0; i < 40; ++i) put(frames[(i + 1) * 10] - frames[i * 10], 2);
+  for (int i = 0; i < 40; ++i)
+    put(frames[std::size_t{10} * (i + 1)] - frames[std::size_t{10} * i], 2);
   std::copy(header.begin(), header.end(), vbri.begin() + 36);
   const auto table = parseAudioIndex("audio/mpeg", sizeOf(vbri), localReader(vbri));
   CHECK(table.seekPoints.size() == 41);
@@ -328,7 +329,7 @@ struct OggPageView {
 std::vector<OggPageView> oggPages(const Bytes& file) {
   std::vector<OggPageView> pages;
   std::size_t at = 0;
-  while (at + 27 <= file.size() && std::equal(file.begin() + at, file.begin() + at + 4, "OggS")) {
+  while (at + 27 <= file.size() && std::equal(&file[at], &file[at] + 4, "OggS")) {
     std::uint64_t granule = 0;
     for (int i = 7; i >= 0; --i) granule = granule << 8 | file[at + 6 + i];
     const std::size_t segments = file[at + 26];
@@ -339,6 +340,8 @@ std::vector<OggPageView> oggPages(const Bytes& file) {
   }
   return pages;
 }
+
+constexpr std::size_t kOggHead = std::size_t{64} * 1024;
 
 TEST_CASE("Ogg Vorbis from sox: last granule duration, bisected pages") {
   REQUIRE_TOOLS("sox", "soxi");
@@ -362,10 +365,10 @@ TEST_CASE("Ogg Vorbis from sox: last granule duration, bisected pages") {
     CHECK(offsetForTime(index, t, sizeOf(ogg), localReader(ogg)) == expected);
   }
   // Only the head local: no duration (the last page is not there), the offset an estimate.
-  const auto partial = parseAudioIndex("audio/ogg", sizeOf(ogg), localReader(ogg, 64 * 1024));
+  const auto partial = parseAudioIndex("audio/ogg", sizeOf(ogg), localReader(ogg, kOggHead));
   CHECK(partial.oggGranuleRate == 44'100);
   CHECK_FALSE(partial.durationSecs);
-  const auto estimate = offsetForTime(partial, 15, sizeOf(ogg), localReader(ogg, 64 * 1024));
+  const auto estimate = offsetForTime(partial, 15, sizeOf(ogg), localReader(ogg, kOggHead));
   CHECK(estimate > 0);
   CHECK(estimate < sizeOf(ogg));
 }
@@ -513,10 +516,11 @@ TEST_CASE("M4A: mdhd duration, the chunk holding the sample at a time (moov firs
     const double chunkSeconds = 10.0 * 1024 / 44'100;
     CHECK(offsetForTime(index, 0.01, sizeOf(file), localReader(file)) == base);
     CHECK(offsetForTime(index, 7.5 * chunkSeconds, sizeOf(file), localReader(file)) ==
-          base + 7 * 3000);
+          base + std::int64_t{7} * 3000);
     CHECK(offsetForTime(index, 123 * chunkSeconds + 1e-9, sizeOf(file), localReader(file)) ==
-          base + 123 * 3000);
-    CHECK(offsetForTime(index, 1e6, sizeOf(file), localReader(file)) == base + 199 * 3000);
+          base + std::int64_t{123} * 3000);
+    CHECK(offsetForTime(index, 1e6, sizeOf(file), localReader(file)) ==
+          base + std::int64_t{199} * 3000);
   }
   // moov at the tail and not local: the box walk stops, only the mime's typical rate is left.
   const Bytes tail = m4a(50, false);
@@ -534,7 +538,7 @@ TEST_CASE("M4A: many chunks are thinned to kMaxSeekPoints, evenly") {
   CHECK(index.seekPoints.size() == 35'000);
   const double chunkSeconds = 10.0 * 1024 / 44'100;
   CHECK(offsetForTime(index, 1001 * chunkSeconds, sizeOf(file), localReader(file)) ==
-        index.audioStart + 1000 * 20);
+        index.audioStart + std::int64_t{1000} * 20);
 }
 
 TEST_CASE("hostile and empty inputs: no throw, offsets inside the file") {
