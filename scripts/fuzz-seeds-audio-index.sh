@@ -25,6 +25,33 @@ seed 2 "$tmp/vbr.mp3" xing.mp3
 seed 2 "$tmp/cbr.mp3" cbr.mp3
 seed 3 "$tmp/t.ogg" vorbis.ogg
 
+# Opus (sox writes none): OpusHead and OpusTags pages, 60 audio pages of 20 ms, with checksums.
+# VBRI (Fraunhofer; LAME writes Xing): a table written into the CBR file's first frame.
+/usr/bin/env python3 - "$tmp/t.opus" "$tmp/cbr.mp3" "$tmp/vbri.mp3" <<'PY'
+import struct, sys
+def crc(data):
+    c = 0
+    for b in data:
+        c ^= b << 24
+        for _ in range(8):
+            c = ((c << 1) ^ 0x04C11DB7 if c & 0x80000000 else c << 1) & 0xFFFFFFFF
+    return c
+def page(granule, seq, packet, kind):
+    p = b"OggS" + bytes([0, kind]) + struct.pack("<QIII", granule, 0x1234, seq, 0) + bytes([1, len(packet)]) + packet
+    return p[:22] + struct.pack("<I", crc(p)) + p[26:]
+out = page(0, 0, b"OpusHead\x01\x01" + struct.pack("<HIhB", 312, 48000, 0, 0), 2)
+out += page(0, 1, b"OpusTags" + struct.pack("<I", 0) + struct.pack("<I", 0), 0)
+for i in range(1, 61):
+    out += page(312 + 960 * i, i + 1, bytes([i]) * 40, 4 if i == 60 else 0)
+open(sys.argv[1], "wb").write(out)
+mp3 = bytearray(open(sys.argv[2], "rb").read())
+vbri = b"VBRI" + struct.pack(">HHHIIHHHH", 1, 0, 0, len(mp3), 140, 14, 1, 2, 10) + struct.pack(">14H", *([1440] * 14))
+mp3[36:36 + len(vbri)] = vbri
+open(sys.argv[3], "wb").write(mp3)
+PY
+seed 3 "$tmp/t.opus" opus.ogg
+seed 2 "$tmp/vbri.mp3" vbri.mp3
+
 # M4A: ftyp, moov (one sound track: mdhd, hdlr, stts, stsc, stsz, stco), mdat of 4 chunks.
 /usr/bin/env python3 - "$tmp/t.m4a" <<'PY'
 import struct, sys
