@@ -59,6 +59,10 @@ struct AudioIndex {
   std::uint32_t oggSerial = 0;
   std::uint32_t oggGranuleRate = 0;
   std::uint64_t oggPreSkip = 0;
+
+  /// >= 0: parsing again once [tailFrom, fileSize) is local gives more (Ogg: the duration from
+  /// the last page; M4A: the whole index, its moov follows mdat). -1: nothing more to get there.
+  std::int64_t tailFrom = -1;
 };
 
 inline constexpr std::size_t kMaxSeekPoints = 1 << 16;

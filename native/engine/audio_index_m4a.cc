@@ -170,7 +170,10 @@ void parseM4a(AudioIndex& index, LocalFile& file) {
   // Top-level boxes (ftyp, moov, mdat, free, ...): read each header where it lies.
   for (int i = 0; i < 64 && at < file.size(); ++i) {
     const ByteView header = file.bytes(at, 16);
-    if (!header.has(0, 8)) break;  // not local
+    if (!header.has(0, 8)) {
+      if (!moovAt) index.tailFrom = at;  // the moov may be there, after the mdat
+      break;
+    }
     std::uint64_t size = header.be(0, 4);
     std::uint64_t headerSize = 8;
     if (size == 1) {
@@ -192,7 +195,10 @@ void parseM4a(AudioIndex& index, LocalFile& file) {
   if (!moovAt || moovSize > kMaxRead) return;
   // The whole moov must be local: a partial table would map times to wrong chunks.
   const ByteView moovBytes = file.bytes(*moovAt, static_cast<std::size_t>(moovSize));
-  if (moovBytes.size() != moovSize) return;
+  if (moovBytes.size() != moovSize) {
+    index.tailFrom = *moovAt;
+    return;
+  }
   const auto moov = findBox(moovBytes, 0, moovBytes.size(), "moov");
   if (!moov) return;
   readMoov(index, ByteView(moovBytes.data() + moov->bodyAt, moov->end - moov->bodyAt), file.size());

@@ -108,7 +108,10 @@ void parseOgg(AudioIndex& index, LocalFile& file) {
       index.audioStart, file.size() - static_cast<std::int64_t>(2 * kMaxPage));
   const auto tailLength = static_cast<std::size_t>(file.size() - tailAt);
   const ByteView tail = file.bytes(tailAt, tailLength);
-  if (tail.size() != tailLength) return;  // a local prefix of the tail may miss the last page
+  if (tail.size() != tailLength) {  // a local prefix of the tail may miss the last page
+    index.tailFrom = tailAt;
+    return;
+  }
   std::optional<OggPage> last;
   for (auto page = nextPage(tail, 0, index.oggSerial); page;
        page = nextPage(tail, page->at + page->length, index.oggSerial))

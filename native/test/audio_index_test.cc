@@ -368,6 +368,9 @@ TEST_CASE("Ogg Vorbis from sox: last granule duration, bisected pages") {
   const auto partial = parseAudioIndex("audio/ogg", sizeOf(ogg), localReader(ogg, kOggHead));
   CHECK(partial.oggGranuleRate == 44'100);
   CHECK_FALSE(partial.durationSecs);
+  CHECK(partial.tailFrom > sizeOf(ogg) - 200'000);
+  CHECK(partial.tailFrom < sizeOf(ogg));
+  CHECK(index.tailFrom == -1);
   const auto estimate = offsetForTime(partial, 15, sizeOf(ogg), localReader(ogg, kOggHead));
   CHECK(estimate > 0);
   CHECK(estimate < sizeOf(ogg));
@@ -512,6 +515,7 @@ TEST_CASE("M4A: mdhd duration, the chunk holding the sample at a time (moov firs
     REQUIRE(index.bytesPerSecond);
     CHECK(*index.bytesPerSecond == doctest::Approx(600'000 / *index.durationSecs));
     CHECK(index.seekPoints.size() == 200);
+    CHECK(index.tailFrom == -1);
     const std::int64_t base = index.audioStart;
     const double chunkSeconds = 10.0 * 1024 / 44'100;
     CHECK(offsetForTime(index, 0.01, sizeOf(file), localReader(file)) == base);
@@ -527,6 +531,15 @@ TEST_CASE("M4A: mdhd duration, the chunk holding the sample at a time (moov firs
   const auto index = parseAudioIndex("audio/x-m4a", sizeOf(tail), localReader(tail, 4096));
   CHECK(index.format == AudioFormat::M4a);
   CHECK_FALSE(index.durationSecs);
+  // Where the moov starts: the end of the mdat. With it local, the index is whole.
+  const std::int64_t moovAt = sizeOf(tail) - sizeOf(moovBox(50, 0, 3000));
+  CHECK(index.tailFrom == moovAt);
+  const auto whole =
+      parseAudioIndex("audio/x-m4a", sizeOf(tail), [&](std::int64_t at, std::size_t n) {
+        return at >= moovAt ? localReader(tail)(at, n) : localReader(tail, 4096)(at, n);
+      });
+  CHECK(whole.seekPoints.size() == 50);
+  CHECK(whole.tailFrom == -1);
   const auto offset = offsetForTime(index, 1.0, sizeOf(tail), localReader(tail, 4096));
   CHECK(offset >= 0);
   CHECK(offset < sizeOf(tail));
