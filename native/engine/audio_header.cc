@@ -2,45 +2,58 @@
 
 #include <cstring>
 
+#include "engine/audio_bytes.h"
+
 namespace vozduxan {
-namespace {
 
-std::uint32_t le32(const unsigned char* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
-
-std::optional<double> wavByteRate(const unsigned char* data, std::size_t len) {
-  if (len < 12 || std::memcmp(data, "RIFF", 4) != 0 || std::memcmp(data + 8, "WAVE", 4) != 0)
-    return std::nullopt;
+std::optional<WavFormat> readWavFormat(const unsigned char* data, std::size_t len) {
+  const ByteView head(data, len);
+  if (!head.matches(0, "RIFF", 4) || !head.matches(8, "WAVE", 4)) return std::nullopt;
+  std::optional<WavFormat> format;
   std::size_t at = 12;
-  while (at + 8 <= len) {
-    const std::uint32_t size = le32(data + at + 4);
-    if (std::memcmp(data + at, "fmt ", 4) == 0) {
-      if (at + 16 + 4 > len || size < 16) return std::nullopt;
-      const std::uint32_t byteRate = le32(data + at + 8 + 8);
-      return byteRate > 0 ? std::optional<double>(byteRate) : std::nullopt;
+  // Each step advances at least 8 bytes, so the walk ends within len / 8 steps.
+  while (head.has(at, 8)) {
+    const std::uint64_t size = head.le(at + 4, 4);
+    if (head.matches(at, "fmt ", 4)) {
+      if (!head.has(at + 8, 12) || size < 16) return std::nullopt;
+      const auto byteRate = static_cast<std::uint32_t>(head.le(at + 8 + 8, 4));
+      if (byteRate == 0) return std::nullopt;
+      format = WavFormat{byteRate, static_cast<std::uint32_t>(head.le(at + 8 + 12, 2)), {}, 0};
+    } else if (format && head.matches(at, "data", 4)) {
+      format->dataStart = at + 8;
+      format->dataSize = size;
+      return format;
     }
-    // In size_t: in 32 bits, 8 + size (+ 1) wraps to 0 for chunk sizes 0xfffffff7 and 0xfffffff8,
+    // In 64 bits: in 32, 8 + size (+ 1) wraps to 0 for chunk sizes 0xfffffff7 and 0xfffffff8,
     // and the loop never advances (found by native/fuzz/audio_header.cc).
-    at += 8 + static_cast<std::size_t>(size) + (size & 1);  // chunks are padded to even sizes
+    const std::uint64_t step = 8 + size + (size & 1);  // chunks are padded to even sizes
+    if (step > head.size() - at) break;
+    at += static_cast<std::size_t>(step);
   }
-  return std::nullopt;
+  return format;
 }
+
+std::optional<FlacStreamInfo> readFlacStreamInfo(const unsigned char* body, std::size_t len) {
+  // Bytes 10..17 pack sample rate (20 bits), channels (3), bits per sample (5) and total
+  // samples (36).
+  const ByteView info(body, len);
+  if (!info.has(10, 8)) return std::nullopt;
+  FlacStreamInfo out;
+  out.sampleRate = static_cast<std::uint32_t>(info.be(10, 3) >> 4);
+  out.totalSamples = info.be(13, 5) & 0xfffffffffULL;
+  return out;
+}
+
+namespace {
 
 std::optional<double> flacByteRate(const unsigned char* data, std::size_t len,
                                    std::int64_t fileSize) {
-  // "fLaC", then the STREAMINFO block (type 0) whose bytes 10..17 pack sample rate (20 bits),
-  // channels (3), bits per sample (5) and total samples (36).
+  // "fLaC", then the STREAMINFO block (type 0).
   if (len < 8 + 18 || std::memcmp(data, "fLaC", 4) != 0 || (data[4] & 0x7f) != 0)
     return std::nullopt;
-  const unsigned char* info = data + 8;
-  const std::uint32_t sampleRate = static_cast<std::uint32_t>(info[10]) << 12 |
-                                   static_cast<std::uint32_t>(info[11]) << 4 | info[12] >> 4;
-  std::uint64_t totalSamples = info[13] & 0x0f;
-  for (int i = 14; i < 18; ++i) totalSamples = totalSamples << 8 | info[i];
-  if (sampleRate == 0 || totalSamples == 0) return std::nullopt;
-  const double seconds = static_cast<double>(totalSamples) / sampleRate;
+  const auto info = readFlacStreamInfo(data + 8, len - 8);
+  if (!info || info->sampleRate == 0 || info->totalSamples == 0) return std::nullopt;
+  const double seconds = static_cast<double>(info->totalSamples) / info->sampleRate;
   return static_cast<double>(fileSize) / seconds;
 }
 
@@ -48,7 +61,7 @@ std::optional<double> flacByteRate(const unsigned char* data, std::size_t len,
 
 std::optional<double> headerBytesPerSecond(const unsigned char* data, std::size_t len,
                                            std::int64_t fileSize) {
-  if (auto rate = wavByteRate(data, len)) return rate;
+  if (auto wav = readWavFormat(data, len)) return static_cast<double>(wav->byteRate);
   return flacByteRate(data, len, fileSize);
 }
 
