@@ -71,6 +71,8 @@ export declare class NativeSession {
   prepare(request: NativePrepareRequest): Promise<NativeStreamInfo>;
   cancel(opId: number): void;
   setEventsEnabled(enabled: boolean): void;
+  /** The byte offset it moved to; -1 when no stream has this token. */
+  notifyTime(token: string, seconds: number): number;
   /** 0 when no stream has this token. */
   openRead(token: string, first: number, last: number, follow: boolean): number;
   read(request: NativeReadRequest): Promise<Buffer>;

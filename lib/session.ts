@@ -198,6 +198,25 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * Moves a stream's deadline window to the player's position in seconds (call it on every
+   * `timeupdate` with `audio.currentTime`). The time is mapped to a byte from the file's own
+   * index: FLAC SEEKTABLE, MP3 Xing/VBRI or CBR frames, Ogg granules (bisecting local pages),
+   * M4A `stts`/`stco`, WAV's byte rate; the average byte rate while no index is local. Right
+   * for VBR, where `currentTime * bytesPerSecond` is not.
+   * @param token the stream's token.
+   * @param seconds the playback position, from 0.
+   * @returns the byte offset the window moved to, or undefined for an unknown or released token.
+   * @throws VozduxanError BAD_INPUT for a negative or non-finite time, CLOSED.
+   */
+  notifyTime(token: string, seconds: number): number | undefined {
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 1e9) {
+      throw new VozduxanError('BAD_INPUT', 'seconds must be a finite number from 0 to 1e9');
+    }
+    const offset = this.#call(() => this.#native.notifyTime(token, seconds));
+    return offset < 0 ? undefined : offset;
+  }
+
+  /**
    * Stops a stream: clears its deadlines and ends its in-flight responses; later requests to its
    * URL get 404. Idempotent: resolves false when the token was unknown or already released.
    * @param token the stream's token.

@@ -142,6 +142,8 @@ export interface StreamInfo {
   mimeType: string;
   /** How many bytes from the start of the file were verified before this resolved. */
   prebufferBytes: number;
+  /** The track's duration in seconds, from the file's own header, when it was local at prepare. */
+  durationSecs?: number;
 }
 
 /** Live numbers for a stream's status popup. */

@@ -229,6 +229,7 @@ Napi::Value fromStreamInfo(Napi::Env env, const StreamInfo& info) {
   object.Set("fileSize", static_cast<double>(info.fileSize));
   object.Set("mimeType", info.mimeType);
   object.Set("prebufferBytes", static_cast<double>(info.prebufferBytes));
+  if (info.durationSecs > 0) object.Set("durationSecs", info.durationSecs);
   return object;
 }
 

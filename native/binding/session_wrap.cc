@@ -68,6 +68,7 @@ Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>&
                          InstanceMethod<&SessionWrap::prepare>("prepare"),
                          InstanceMethod<&SessionWrap::cancel>("cancel"),
                          InstanceMethod<&SessionWrap::notifyPosition>("notifyPosition"),
+                         InstanceMethod<&SessionWrap::notifyTime>("notifyTime"),
                          InstanceMethod<&SessionWrap::release>("release"),
                          InstanceMethod<&SessionWrap::stats>("stats"),
                          InstanceMethod<&SessionWrap::evict>("evict"),
@@ -250,6 +251,22 @@ Napi::Value SessionWrap::notifyPosition(const Napi::CallbackInfo& info) {
     const std::string token = toToken(info[0]);
     const std::int64_t offset = toByteOffset(info[1]);
     return Napi::Boolean::New(env, engine(env).notifyPosition(token, offset));
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::notifyTime(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::string token = toToken(info[0]);
+    if (!info[1].IsNumber()) throw EngineError(ErrorCode::BadInput, "seconds must be a number");
+    const double seconds = info[1].As<Napi::Number>().DoubleValue();
+    if (!(seconds >= 0) || seconds > 1e9)
+      throw EngineError(ErrorCode::BadInput, "seconds must be a finite number from 0 to 1e9");
+    const auto offset = engine(env).notifyTime(token, seconds);
+    // -1: no stream with this token (notifyPosition answers false).
+    return Napi::Number::New(env, offset ? static_cast<double>(*offset) : -1.0);
   } catch (const EngineError& e) {
     throw toJsError(env, e);
   }

@@ -34,6 +34,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value prepare(const Napi::CallbackInfo& info);
   Napi::Value cancel(const Napi::CallbackInfo& info);
   Napi::Value notifyPosition(const Napi::CallbackInfo& info);
+  Napi::Value notifyTime(const Napi::CallbackInfo& info);
   Napi::Value release(const Napi::CallbackInfo& info);
   Napi::Value stats(const Napi::CallbackInfo& info);
   Napi::Value evict(const Napi::CallbackInfo& info);

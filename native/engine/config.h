@@ -83,6 +83,7 @@ struct StreamInfo {
   std::int64_t fileSize = 0;
   std::string mimeType;
   std::int64_t prebufferBytes = 0;
+  double durationSecs = 0;  // 0: not known (yet)
 };
 
 struct StreamStats {

@@ -34,6 +34,10 @@ Clock::time_point deadlineAfter(Clock::time_point now, std::chrono::milliseconds
 /// The file's byte rate from its header when its first bytes are verified on disk, else a
 /// typical rate for its type (prebuffer.h).
 double streamByteRate(Stream& stream) {
+  // The file's own index first: every format's real average rate, where it says.
+  stream.indexAudio();
+  if (const auto index = stream.audioIndex(); index && index->bytesPerSecond)
+    return *index->bytesPerSecond;
   std::array<char, 4096> head{};
   std::size_t got = 0;
   const auto len = static_cast<std::size_t>(std::min<std::int64_t>(head.size(), stream.size()));
@@ -297,6 +301,7 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
     result.fileSize = stream.size();
     result.mimeType = stream.mimeType();
     result.prebufferBytes = prebuffer.target();
+    result.durationSecs = stream.durationSecs().value_or(0);
     auto done = std::move(op.prepareDone);
     if (op.progress) deferred.push_back([progress = op.progress] { progress(1.0, "ready"); });
     reportPrebuffer(stream, 1.0);

@@ -166,6 +166,18 @@ bool Session::notifyPosition(const std::string& token, std::int64_t byteOffset) 
   return true;
 }
 
+std::optional<std::int64_t> Session::notifyTime(const std::string& token, double seconds) {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stream = streams_.find(token);
+  }
+  if (!stream) return std::nullopt;
+  const std::int64_t offset = stream->offsetForTime(seconds);
+  stream->reportPosition(offset);
+  return offset;
+}
+
 bool Session::release(const std::string& token) {
   Deferred deferred;
   {

@@ -52,6 +52,9 @@ class Session : public StreamDirectory {
   void cancel(std::uint64_t opId);
 
   bool notifyPosition(const std::string& token, std::int64_t byteOffset);
+  /// The player's position in seconds, mapped to a byte from the file's own index; the byte
+  /// it moved to, or nullopt for an unknown token.
+  std::optional<std::int64_t> notifyTime(const std::string& token, double seconds);
   bool release(const std::string& token);
   std::optional<StreamStats> stats(const std::string& token) const;
   EvictResult evict();

@@ -83,6 +83,72 @@ PacingInput Stream::pacingInput() const {
   return input;
 }
 
+namespace {
+
+/// Verified bytes of the file, never waiting: a prefix of what was asked, or nothing.
+LocalBytes localBytesOf(const std::shared_ptr<Torrent>& torrent, std::int64_t fileOffset,
+                        std::int64_t size) {
+  return [torrent, fileOffset, size](std::int64_t offset,
+                                     std::size_t len) -> std::optional<std::vector<unsigned char>> {
+    if (offset < 0 || offset >= size) return std::nullopt;
+    len = static_cast<std::size_t>(
+        std::min<std::int64_t>(static_cast<std::int64_t>(len), size - offset));
+    std::vector<unsigned char> out(len);
+    std::size_t done = 0;
+    while (done < len) {
+      std::size_t got = 0;
+      int missing = -1;
+      const ReadStatus status =
+          torrent->read(fileOffset + offset + static_cast<std::int64_t>(done),
+                        reinterpret_cast<char*>(out.data()) + done, len - done, got, missing);
+      if (status != ReadStatus::Ready || got == 0) break;
+      done += got;
+    }
+    if (done == 0) return std::nullopt;
+    out.resize(done);
+    return out;
+  };
+}
+
+constexpr auto kReindexEvery = std::chrono::seconds(2);
+
+bool complete(const AudioIndex& index) {
+  return index.format != AudioFormat::Unknown && index.durationSecs && index.tailFrom < 0;
+}
+
+}  // namespace
+
+void Stream::indexAudio() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(indexMu_);
+    if (index_ && (complete(*index_) || now - indexedAt_ < kReindexEvery)) return;
+    indexedAt_ = now;
+  }
+  auto index = std::make_shared<AudioIndex>(
+      parseAudioIndex(mime_, size_, localBytesOf(torrent_, fileOffset_, size_)));
+  std::lock_guard<std::mutex> lock(indexMu_);
+  index_ = std::move(index);
+}
+
+std::shared_ptr<const AudioIndex> Stream::audioIndex() const {
+  std::lock_guard<std::mutex> lock(indexMu_);
+  return index_;
+}
+
+std::optional<double> Stream::durationSecs() const {
+  const auto index = audioIndex();
+  return index ? index->durationSecs : std::nullopt;
+}
+
+std::int64_t Stream::offsetForTime(double seconds) {
+  indexAudio();
+  const auto index = audioIndex();
+  if (!index) return 0;
+  return vozduxan::offsetForTime(*index, seconds, size_,
+                                 localBytesOf(torrent_, fileOffset_, size_));
+}
+
 bool Stream::takeSeek() { return seekPending_.exchange(false); }
 
 void Stream::setWindow(int first, int last) {

@@ -6,8 +6,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
+#include "engine/audio_index.h"
 #include "engine/config.h"
 #include "engine/request_pacing.h"
 #include "engine/stream_source.h"
@@ -52,6 +54,15 @@ class Stream : public StreamSource {
   /// Playback bytes per second (from the file's header or its type); 0 while unknown.
   void setByteRate(double bytesPerSecond) { byteRate_.store(bytesPerSecond); }
   double byteRate() const { return byteRate_.load(); }
+
+  /// Reads the file's own index (audio_index.h) from what is local: its duration, real byte
+  /// rate and time-to-byte map. Again only while it is incomplete (a tail not yet here).
+  void indexAudio();
+  /// The index read so far (empty until indexAudio found the head).
+  std::shared_ptr<const AudioIndex> audioIndex() const;
+  std::optional<double> durationSecs() const;
+  /// The byte at which playback of `seconds` starts, from the index (or the average rate).
+  std::int64_t offsetForTime(double seconds);
 
   /// Ends the stream for readers: from now on read() fails and parks nothing. Whoever calls it
   /// then wakes the torrent's parked readers (they were parked before, and end when woken).
@@ -107,6 +118,9 @@ class Stream : public StreamSource {
   std::atomic<bool> closedBySession_{false};
   std::atomic<double> byteRate_{0};
   std::atomic<bool> playerReports_{false};
+  mutable std::mutex indexMu_;  // guards index_ and indexedAt_
+  std::shared_ptr<const AudioIndex> index_;
+  std::chrono::steady_clock::time_point indexedAt_;
 };
 
 }  // namespace vozduxan
