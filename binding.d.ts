@@ -71,6 +71,8 @@ export declare class NativeSession {
   prepare(request: NativePrepareRequest): Promise<NativeStreamInfo>;
   cancel(opId: number): void;
   setEventsEnabled(enabled: boolean): void;
+  /** false when no stream has this token. */
+  addPeers(token: string, peers: string[]): boolean;
   /** The byte offset it moved to; -1 when no stream has this token. */
   notifyTime(token: string, seconds: number): number;
   /** 0 when no stream has this token. */

@@ -217,6 +217,18 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * Gives the stream's torrent more direct peers, e.g. a seeder the app learned of on its own
+   * after the swarm went quiet. libtorrent dials them at once.
+   * @param token the stream's token.
+   * @param peers `'host:port'` strings (IPv4, or `[IPv6]:port`).
+   * @returns false when the token is unknown or released.
+   * @throws VozduxanError BAD_INPUT for a malformed peer, CLOSED.
+   */
+  addPeers(token: string, peers: readonly string[]): boolean {
+    return this.#call(() => this.#native.addPeers(token, [...peers]));
+  }
+
+  /**
    * Stops a stream: clears its deadlines and ends its in-flight responses; later requests to its
    * URL get 404. Idempotent: resolves false when the token was unknown or already released.
    * @param token the stream's token.

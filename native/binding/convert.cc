@@ -174,17 +174,20 @@ TorrentInput toTorrentInput(const Napi::Object& options) {
     const auto* data = reinterpret_cast<const char*>(bytes.Data());
     input.torrent.assign(data, data + bytes.ByteLength());
   }
-  if (present(options, "peers")) {
-    const Napi::Value raw = options.Get("peers");
-    if (!raw.IsArray()) badInput("peers must be an array of 'host:port' strings");
-    const auto peers = raw.As<Napi::Array>();
-    for (std::uint32_t i = 0; i < peers.Length(); ++i) {
-      const Napi::Value peer = peers.Get(i);
-      if (!peer.IsString()) badInput("peers must be an array of 'host:port' strings");
-      input.peers.push_back(peer.As<Napi::String>().Utf8Value());
-    }
-  }
+  if (present(options, "peers")) input.peers = toPeers(options.Get("peers"));
   return input;
+}
+
+std::vector<std::string> toPeers(const Napi::Value& raw) {
+  if (!raw.IsArray()) badInput("peers must be an array of 'host:port' strings");
+  const auto peers = raw.As<Napi::Array>();
+  std::vector<std::string> out;
+  for (std::uint32_t i = 0; i < peers.Length(); ++i) {
+    const Napi::Value peer = peers.Get(i);
+    if (!peer.IsString()) badInput("peers must be an array of 'host:port' strings");
+    out.push_back(peer.As<Napi::String>().Utf8Value());
+  }
+  return out;
 }
 
 PrepareRequest toPrepareRequest(const Napi::Object& options) {

@@ -10,6 +10,8 @@ namespace vozduxan::binding {
 
 SessionConfig toSessionConfig(const Napi::Object& options);
 TorrentInput toTorrentInput(const Napi::Object& options);
+/// An array of "host:port" strings.
+std::vector<std::string> toPeers(const Napi::Value& value);
 PrepareRequest toPrepareRequest(const Napi::Object& options);
 std::string toToken(const Napi::Value& value);
 /// Number.MAX_SAFE_INTEGER: the largest whole number a JS number holds exactly.

@@ -70,6 +70,7 @@ Napi::Function SessionWrap::define(Napi::Env env, std::shared_ptr<OpenSessions>&
                          InstanceMethod<&SessionWrap::notifyPosition>("notifyPosition"),
                          InstanceMethod<&SessionWrap::notifyTime>("notifyTime"),
                          InstanceMethod<&SessionWrap::release>("release"),
+                         InstanceMethod<&SessionWrap::addPeers>("addPeers"),
                          InstanceMethod<&SessionWrap::stats>("stats"),
                          InstanceMethod<&SessionWrap::evict>("evict"),
                          InstanceMethod<&SessionWrap::close>("close"),
@@ -267,6 +268,16 @@ Napi::Value SessionWrap::notifyTime(const Napi::CallbackInfo& info) {
     const auto offset = engine(env).notifyTime(token, seconds);
     // -1: no stream with this token (notifyPosition answers false).
     return Napi::Number::New(env, offset ? static_cast<double>(*offset) : -1.0);
+  } catch (const EngineError& e) {
+    throw toJsError(env, e);
+  }
+}
+
+Napi::Value SessionWrap::addPeers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    const std::string token = toToken(info[0]);
+    return Napi::Boolean::New(env, engine(env).addPeers(token, toPeers(info[1])));
   } catch (const EngineError& e) {
     throw toJsError(env, e);
   }

@@ -36,6 +36,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value notifyPosition(const Napi::CallbackInfo& info);
   Napi::Value notifyTime(const Napi::CallbackInfo& info);
   Napi::Value release(const Napi::CallbackInfo& info);
+  Napi::Value addPeers(const Napi::CallbackInfo& info);
   Napi::Value stats(const Napi::CallbackInfo& info);
   Napi::Value evict(const Napi::CallbackInfo& info);
   Napi::Value close(const Napi::CallbackInfo& info);

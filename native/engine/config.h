@@ -29,6 +29,9 @@ struct HttpLimits {
   std::vector<std::string> allowedOrigins;
   /// A read waiting this long for a piece reports loadSlow (once) and goes on waiting.
   std::chrono::milliseconds softTimeout{2'000};
+  /// A response waiting this long for one piece ends (readFailed BUFFER_TIMEOUT, retryable):
+  /// the session's bufferTimeout.
+  std::chrono::milliseconds parkTimeout{120'000};
 };
 
 struct SessionConfig {

@@ -114,6 +114,14 @@ void HttpConnection::onDeadline() {
   if (state_ != State::Responding) return close();
   const auto now = Clock::now();
   record_.checkSlow(limits_.softTimeout);
+  if (parked_) {
+    // Nothing came for the piece it waits for: end it cleanly, the client may ask again.
+    if (const auto waited = record_.parkedFor(); waited && *waited >= limits_.parkTimeout) {
+      context_.log("http: no data for a response before the buffer time-out; ending it");
+      record_.fail("BUFFER_TIMEOUT", true);
+      return close();
+    }
+  }
   if (writing_) {
     // A write completes only once the socket has room for a good part of its send buffer
     // again, so a client reading slowly would look stalled: what it has taken from the

@@ -29,6 +29,11 @@ class ReadRecord {
   /// It waits for `piece` from now (once per wait).
   void parked(int piece);
   void unparked() { parkedAt_.reset(); }
+  /// How long it has waited for its piece so far; nullopt while not waiting.
+  std::optional<Clock::duration> parkedFor() const {
+    if (!parkedAt_) return std::nullopt;
+    return Clock::now() - *parkedAt_;
+  }
   /// loadSlow once per read, when it has waited at least `softTimeout` for a piece.
   void checkSlow(std::chrono::milliseconds softTimeout);
 

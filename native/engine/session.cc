@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/extensions/smart_ban.hpp>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,12 @@ bool isConnectNoise(const std::string& message) {
          lower.find("connect to peer") != std::string::npos;
 }
 
+HttpLimits httpLimitsOf(const SessionConfig& config) {
+  HttpLimits limits = config.http;
+  limits.parkTimeout = config.bufferTimeout;
+  return limits;
+}
+
 std::unique_ptr<lt::session> startLibtorrent(const SessionConfig& config) {
   // Before libtorrent starts: its network thread loads the trusted CAs once, at start-up.
   if (!config.caFile.empty()) addTrustedCaFile(config.caFile);
@@ -37,6 +44,9 @@ std::unique_ptr<lt::session> startLibtorrent(const SessionConfig& config) {
   try {
     auto session = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
     session->add_extension(makeTcpNoDelayPlugin());
+    // A piece that fails its hash and then passes tells, block by block, which peer lied:
+    // that peer is banned instead of every peer that took part losing trust.
+    session->add_extension(&lt::create_smart_ban_plugin);
     return session;
   } catch (const std::exception& e) {
     throw EngineError(ErrorCode::Internal, std::string("session start failed: ") + e.what());
@@ -51,7 +61,7 @@ Session::Session(SessionConfig config)
       cache_(config_.storagePath),
       lt_(startLibtorrent(config_)),
       http_(
-          *this, [this](const std::string& m) { log(m); }, config_.http, &events_),
+          *this, [this](const std::string& m) { log(m); }, httpLimitsOf(config_), &events_),
       reads_(http_.io(), events_, config_.http.softTimeout),
       torrents_(*lt_, cache_, streams_, config_, [this](const std::string& m) { log(m); }),
       ops_(
@@ -176,6 +186,14 @@ std::optional<std::int64_t> Session::notifyTime(const std::string& token, double
   const std::int64_t offset = stream->offsetForTime(seconds);
   stream->reportPosition(offset);
   return offset;
+}
+
+bool Session::addPeers(const std::string& token, const std::vector<std::string>& peers) {
+  std::vector<lt::tcp::endpoint> endpoints;
+  for (const std::string& peer : peers) endpoints.push_back(parsePeer(peer));
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto stream = streams_.find(token);
+  return stream && torrents_.addPeers(stream->torrent()->key(), endpoints);
 }
 
 bool Session::release(const std::string& token) {
@@ -413,6 +431,10 @@ void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
     torrents_.onResumeData(resume->handle, resume->params);
   } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
     torrents_.onStatus(updates->status);
+  } else if (lt::alert_cast<lt::hash_failed_alert>(alert) ||
+             lt::alert_cast<lt::peer_ban_alert>(alert)) {
+    // A lying or broken peer: reported (the tests read it from onLog), never served.
+    log(alert->message());
   } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
     log(failed->message());
     if (TorrentEntry* entry = torrents_.find(failed->handle)) {

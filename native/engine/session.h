@@ -56,6 +56,9 @@ class Session : public StreamDirectory {
   /// it moved to, or nullopt for an unknown token.
   std::optional<std::int64_t> notifyTime(const std::string& token, double seconds);
   bool release(const std::string& token);
+  /// Direct peers ("ip:port") for the stream's torrent; throws BadInput for a malformed one.
+  /// False for an unknown token.
+  bool addPeers(const std::string& token, const std::vector<std::string>& peers);
   std::optional<StreamStats> stats(const std::string& token) const;
   EvictResult evict();
   /// Fails pending operations with Closed, ends responses, joins threads. Idempotent.

@@ -12,7 +12,7 @@ namespace {
 // What the engine itself listens for; kept even if the caller overrides alert_mask.
 constexpr lt::alert_category_t kRequiredAlerts =
     lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage |
-    lt::alert_category::piece_progress;
+    lt::alert_category::piece_progress | lt::alert_category::peer;  // peer: bans of lying peers
 
 void applySetting(lt::settings_pack& pack, const std::string& name, const SettingValue& value) {
   const int index = lt::setting_by_name(name);

@@ -50,14 +50,7 @@ TorrentEntry& Torrents::add(lt::add_torrent_params params) {
     entry.unusedSince.reset();
     alias(hashes, entry.torrent->key());  // a .torrent after its btih magnet adds the v2 hash
     const lt::torrent_handle handle = entry.torrent->handle();
-    entry.knownPeers.insert(params.peers.begin(), params.peers.end());
-    for (const auto& peer : params.peers) {
-      if (entry.attached) {
-        handle.connect_peer(peer);
-      } else {
-        entry.pendingPeers.push_back(peer);
-      }
-    }
+    givePeers(entry, params.peers);
     if (entry.attached) {
       for (const auto& tracker : params.trackers) handle.add_tracker(lt::announce_entry(tracker));
     }
@@ -219,6 +212,24 @@ bool Torrents::dropIfUnused(const std::string& key) {
   }
   removeFromLibtorrent(entry->torrent->handle());
   erase(entry->torrent->key());
+  return true;
+}
+
+void Torrents::givePeers(TorrentEntry& entry, const std::vector<lt::tcp::endpoint>& peers) {
+  entry.knownPeers.insert(peers.begin(), peers.end());
+  for (const auto& peer : peers) {
+    if (entry.attached) {
+      entry.torrent->handle().connect_peer(peer);
+    } else {
+      entry.pendingPeers.push_back(peer);
+    }
+  }
+}
+
+bool Torrents::addPeers(const std::string& key, const std::vector<lt::tcp::endpoint>& peers) {
+  TorrentEntry* entry = find(key);
+  if (!entry) return false;
+  givePeers(*entry, peers);
   return true;
 }
 

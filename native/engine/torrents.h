@@ -70,6 +70,8 @@ class Torrents {
   /// listed, cancelled, timed out. Removed from libtorrent (its swarm is no longer dialed) and
   /// forgotten; its cached metadata stays. Returns whether it went.
   bool dropIfUnused(const std::string& key);
+  /// Direct peers for a known torrent (now, or once libtorrent has added it). False: unknown.
+  bool addPeers(const std::string& key, const std::vector<lt::tcp::endpoint>& peers);
   /// The last call for it ended: it lingers (config.unusedTorrentLinger) before
   /// dropIfUnused, so the next call for it finds its peers. A zero linger drops it at once.
   void markUnused(const std::string& key, std::chrono::steady_clock::time_point now);
@@ -123,6 +125,7 @@ class Torrents {
                     const std::function<bool(const std::string&)>& pending);
 
  private:
+  void givePeers(TorrentEntry& entry, const std::vector<lt::tcp::endpoint>& peers);
   void addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params params, bool trustResume);
   void repair(TorrentEntry& entry);
   void alias(const lt::info_hash_t& hashes, const std::string& key);

@@ -16,6 +16,11 @@ export interface SeederOptions {
   /** Announce URLs to report to (e.g. a Tracker's announceUrl). */
   trackers?: readonly string[];
   readyTimeoutMs?: number;
+  /**
+   * aria2 only: seed the data as it is, without hashing it first (`--bt-seed-unverified`): a
+   * copy with flipped bytes then goes out as if it were good, as a lying peer's would.
+   */
+  unverified?: boolean;
 }
 
 export interface Seeder {
@@ -124,7 +129,9 @@ export async function startAria2Seeder(opts: SeederOptions): Promise<Seeder> {
   const args = [
     '--no-conf',
     '--seed-ratio=0.0', // seed forever
-    '--check-integrity=true', // -V: hash the data, then seed
+    ...(opts.unverified
+      ? ['--check-integrity=false', '--bt-seed-unverified=true']
+      : ['--check-integrity=true']), // -V: hash the data, then seed
     '--enable-dht=false',
     '--enable-dht6=false',
     '--bt-enable-lpd=false',

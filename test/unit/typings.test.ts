@@ -181,6 +181,8 @@ function sample(param: Param): unknown {
       return { opId: nextOpId++, magnet: DEAD_MAGNET };
     case 'boolean':
       return false;
+    case 'string[]':
+      return ['127.0.0.1:9'];
     case 'NativeReadRequest':
       // No read is open under this id: the call must say NOT_FOUND, whatever it is cancelled by.
       return { opId: nextOpId++, readId: 0xdead, position: 0, length: 1 };
