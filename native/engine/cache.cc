@@ -1,7 +1,10 @@
 #include "engine/cache.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <libtorrent/bencode.hpp>
@@ -29,16 +32,34 @@ std::chrono::system_clock::time_point modified(const fs::path& path) {
   return std::chrono::system_clock::from_time_t(info.st_mtime);
 }
 
-/// Write then rename, so a crash never leaves a half-written file behind.
-void writeAtomically(const std::string& path, const std::vector<char>& bytes) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) return;
+/// Writes every byte to `fd`; false on any error (ENOSPC, EIO, ...).
+bool writeAll(int fd, const std::vector<char>& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return false;
+    done += static_cast<std::size_t>(wrote);
   }
+  return true;
+}
+
+/// Write, fsync, close, and only then rename: a full disk or a crash never leaves a truncated
+/// file in place of a good one. Each step is checked; on failure the old file stays.
+bool writeAtomically(const std::string& path, const std::vector<char>& bytes) {
+  const std::string temporary = path + ".tmp";
+  ::unlink(temporary.c_str());  // O_EXCL below: never write through whatever was there
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool written = writeAll(fd, bytes) && ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
   std::error_code ec;
-  fs::rename(temporary, path, ec);
+  if (written && closed) fs::rename(temporary, path, ec);
+  if (!written || !closed || ec) {
+    ::unlink(temporary.c_str());
+    return false;
+  }
+  return true;
 }
 
 bool isTorrentKey(const std::string& name) {

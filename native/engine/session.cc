@@ -440,6 +440,8 @@ void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
     if (TorrentEntry* entry = torrents_.find(failed->handle)) {
       ops_.fail(entry->torrent->key(), EngineError(ErrorCode::StorageError, failed->message()),
                 PendingOp::Kind::Prepare, deferred);
+      for (auto& waiter : entry->torrent->markStorageFailed())
+        deferred.push_back(std::move(waiter));
     }
   } else if ((alert->category() & lt::alert_category::error) ||
              lt::alert_cast<lt::torrent_finished_alert>(alert) ||

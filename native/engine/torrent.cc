@@ -83,6 +83,19 @@ std::vector<Torrent::Waiter> Torrent::markPiece(int piece) {
   return ready;
 }
 
+std::vector<Torrent::Waiter> Torrent::markStorageFailed() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    storageFailed_ = true;
+  }
+  return takeAllWaiters();
+}
+
+bool Torrent::clearStorageFailed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(storageFailed_, false);
+}
+
 std::vector<Torrent::Waiter> Torrent::takeAllWaiters() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Waiter> all;
@@ -156,6 +169,8 @@ ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std
   const int piece = static_cast<int>(offset / pieceLength);
   if (static_cast<std::size_t>(piece) >= have_.size()) return ReadStatus::Failed;
   if (!have_[static_cast<std::size_t>(piece)]) {
+    // Its storage failed (a full disk, say): the piece is not coming; readers end, typed.
+    if (storageFailed_) return ReadStatus::Failed;
     missing = piece;
     return ReadStatus::NotYet;
   }

@@ -52,6 +52,12 @@ class Torrent {
   /// Marks a piece finished (hash passed); returns the waiters to run, outside any lock.
   std::vector<Waiter> markPiece(int piece);
   std::vector<Waiter> takeAllWaiters();
+  /// libtorrent could not write its files (file_error_alert): reads of missing pieces fail
+  /// from now on instead of waiting. Returns the parked readers, to wake outside any lock.
+  std::vector<Waiter> markStorageFailed();
+  /// A later call for the torrent tries again (the disk may have room now). Returns whether
+  /// it had failed.
+  bool clearStorageFailed();
   /// The pieces readers wait for, lowest first.
   std::vector<int> awaitedPieces() const;
   /// The first piece in [first, last] a reader waits for; -1 if none.
@@ -97,6 +103,7 @@ class Torrent {
   std::map<int, std::vector<Waiter>> waiters_;
   std::map<int, int> hashFailures_;
   bool recheckWanted_ = false;
+  bool storageFailed_ = false;
   bool hashesWanted_ = false;
   std::shared_ptr<const lt::torrent_info> hashes_;  // piece layers, when info_ lacks them
   TorrentStatusSnapshot status_;

@@ -50,6 +50,8 @@ TorrentEntry& Torrents::add(lt::add_torrent_params params) {
     entry.unusedSince.reset();
     alias(hashes, entry.torrent->key());  // a .torrent after its btih magnet adds the v2 hash
     const lt::torrent_handle handle = entry.torrent->handle();
+    // Its storage failed before (a full disk): a new call tries again.
+    if (entry.torrent->clearStorageFailed() && entry.attached) handle.clear_error();
     givePeers(entry, params.peers);
     if (entry.attached) {
       for (const auto& tracker : params.trackers) handle.add_tracker(lt::announce_entry(tracker));
