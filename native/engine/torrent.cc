@@ -28,6 +28,7 @@ void Torrent::setMetadata(std::shared_ptr<const lt::torrent_info> info) {
   reader_.emplace(info_, savePath_);
   have_.assign(static_cast<std::size_t>(info_->num_pieces()), false);
   verified_.assign(have_.size(), false);
+  finishedHere_.assign(have_.size(), false);
 }
 
 std::shared_ptr<const lt::torrent_info> Torrent::info() const {
@@ -41,6 +42,7 @@ std::vector<Torrent::Waiter> Torrent::setChecked(const std::vector<bool>& have) 
   std::vector<Waiter> ready;
   for (std::size_t i = 0; i < have.size() && i < have_.size(); ++i) {
     have_[i] = have[i];
+    finishedHere_[i] = false;
     if (!have[i]) verified_[i] = false;
     auto it = waiters_.find(static_cast<int>(i));
     if (have[i] && it != waiters_.end()) {
@@ -76,6 +78,7 @@ std::vector<Torrent::Waiter> Torrent::markPiece(int piece) {
   std::lock_guard<std::mutex> lock(mu_);
   if (piece < 0 || static_cast<std::size_t>(piece) >= have_.size()) return {};
   have_[static_cast<std::size_t>(piece)] = true;
+  finishedHere_[static_cast<std::size_t>(piece)] = true;
   auto it = waiters_.find(piece);
   if (it == waiters_.end()) return {};
   std::vector<Waiter> ready = std::move(it->second);
@@ -187,11 +190,14 @@ ReadStatus Torrent::read(std::int64_t offset, char* buffer, std::size_t len, std
       return ReadStatus::Retry;
     }
     if (check != PieceCheck::Match) {
-      // Right after piece_finished the bytes may still be in libtorrent's store buffer:
-      // retry. If they never match, the file on disk is bad: forget the piece, have
-      // libtorrent recheck, and wait for it to arrive again.
-      constexpr int kFailuresBeforeRepair = 100;
+      // A piece that passed libtorrent's hash in this session is right and only not flushed
+      // yet (its bytes are still in libtorrent's store buffer, slow storage): retry, never
+      // repair. One known only from a check or resume data that does not match is bad on
+      // disk (a cache corrupted between runs): after a few looks, forget it and have
+      // libtorrent check the torrent again.
+      constexpr int kFailuresBeforeRepair = 3;
       lock.lock();
+      if (finishedHere_[static_cast<std::size_t>(piece)]) return ReadStatus::Retry;
       if (++hashFailures_[piece] < kFailuresBeforeRepair) return ReadStatus::Retry;
       hashFailures_.erase(piece);
       have_[static_cast<std::size_t>(piece)] = false;

@@ -100,6 +100,9 @@ class Torrent {
   bool checked_ = false;
   std::vector<bool> have_;
   std::vector<bool> verified_;
+  // Passed libtorrent's hash in this session (piece_finished): its bytes are right, only maybe
+  // not on disk yet. Pieces known from a check or resume data may be bad on disk.
+  std::vector<bool> finishedHere_;
   std::map<int, std::vector<Waiter>> waiters_;
   std::map<int, int> hashFailures_;
   bool recheckWanted_ = false;
