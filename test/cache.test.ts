@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
-import { magnetFor, startSwarm } from './harness/index.ts';
+import { magnetFor, startSwarm, waitFor } from './harness/index.ts';
 import { audioIndices, sharedFixtures, tempDir } from './helpers.ts';
 import { httpGet } from './http-client.ts';
 
@@ -144,4 +144,46 @@ test('a cache corrupted between runs is repaired from the swarm, never served wr
   const response = await httpGet(again.url);
   t.true(response.complete);
   t.is(sha256(response.body), single.files[0].sha256);
+});
+
+test('evict deletes an idle torrent for good (libtorrent deletes what it wrote), off the session lock', async (t) => {
+  const { single } = await sharedFixtures();
+  const swarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  t.teardown(() => swarm.stop());
+  const storagePath = tempDir();
+  const session = await Session.create({ storagePath, settings, cacheMaxBytes: 1 });
+  t.teardown(() => session.close());
+  const a = await session.prepare({ magnet: swarm.magnet(), fileIndex: 0 });
+  await httpGet(a.url);
+  await session.release(a.token);
+  const dataDir = join(storagePath, single.infoHash);
+  t.true(existsSync(dataDir));
+  const evicting = session.evict();
+  t.throws(() => session.stats('0'.repeat(48)), { message: /no stream/ });
+  t.is((await evicting).removedTorrents, 1);
+  await waitFor('the evicted data gone', async () =>
+    !existsSync(join(dataDir, single.name)) ? true : undefined,
+  );
+  // Its metadata went too: a magnet no peer answers no longer lists from the cache.
+  const lost = magnetFor(single.infoHash, { peers: ['127.0.0.1:9'] });
+  await t.throwsAsync(session.listFiles({ magnet: lost, metadataTimeoutMs: 500 }), {
+    message: /metadata/,
+  });
+  t.false(existsSync(join(dataDir, single.name)), 'nothing recreated it');
+});
+
+test('evict racing close: every round settles, evict resolves or rejects CLOSED', async (t) => {
+  const { single } = await sharedFixtures();
+  const swarm = await startSwarm(single, { seeders: ['libtorrent'] });
+  t.teardown(() => swarm.stop());
+  const storagePath = tempDir();
+  for (let round = 0; round < 8; round++) {
+    const session = await Session.create({ storagePath, settings, cacheMaxBytes: 1 });
+    const stream = await session.prepare({ magnet: swarm.magnet(), fileIndex: 0 });
+    await httpGet(stream.url, { headers: { Range: 'bytes=0-1000' } });
+    await session.release(stream.token);
+    const [evicted, closed] = await Promise.allSettled([session.evict(), session.close()]);
+    t.is(closed.status, 'fulfilled');
+    if (evicted.status === 'rejected') t.is((evicted.reason as { code?: string }).code, 'CLOSED');
+  }
 });

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -182,6 +183,25 @@ std::vector<CachedTorrent> Cache::list() const {
     out.push_back({name, diskBytes(name), used});
   }
   return out;
+}
+
+void Cache::discard(const std::string& key, bool dataToo) const {
+  std::error_code ec;
+  fs::remove(metaPath(key), ec);
+  fs::remove(resumePath(key), ec);
+  if (!dataToo || !fs::exists(dataPath(key), ec)) return;
+  const fs::path trash = fs::path(root_) / kMetaDir / "trash";
+  fs::create_directories(trash, ec);
+  static std::atomic<std::uint64_t> serial{0};  // names only: every discard gets its own
+  const fs::path target = trash / (key + "." + std::to_string(++serial));
+  fs::rename(dataPath(key), target, ec);
+  if (ec) fs::remove_all(dataPath(key), ec);  // no rename (another filesystem?): delete now
+}
+
+void Cache::emptyTrash() const {
+  std::error_code ec;
+  const fs::path trash = fs::path(root_) / kMetaDir / "trash";
+  for (const auto& entry : fs::directory_iterator(trash, ec)) fs::remove_all(entry.path(), ec);
 }
 
 std::uint64_t Cache::remove(const std::string& key) const {

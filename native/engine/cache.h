@@ -39,6 +39,12 @@ class Cache {
   std::uint64_t diskBytes(const std::string& key) const;
   /// Deletes the torrent's data and metadata; returns the bytes freed.
   std::uint64_t remove(const std::string& key) const;
+  /// Eviction under the session's lock, cheap: the metadata and resume files go, and the data
+  /// folder is renamed into the trash (one rename, however big it is). `dataToo`: false when
+  /// libtorrent deletes the data itself (remove_torrent with delete_files, after its writes).
+  void discard(const std::string& key, bool dataToo) const;
+  /// Deletes what discard() put in the trash (disk I/O: call it without the lock).
+  void emptyTrash() const;
 
  private:
   std::string metaPath(const std::string& key) const;

@@ -227,11 +227,14 @@ EvictResult Session::evict() {
   }
   // Walking the cache is disk I/O: done without the lock, so streams keep flowing.
   std::vector<CachedTorrent> cached = cache_.list();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   // close() may have run meanwhile: libtorrent is gone, and so are the torrents.
   if (closed_) throw EngineError(ErrorCode::Closed, "session is closed");
-  return torrents_.evict(snapshot, std::move(cached),
-                         [this](const std::string& key) { return ops_.waitsFor(key); });
+  EvictResult result = torrents_.evict(
+      snapshot, std::move(cached), [this](const std::string& key) { return ops_.waitsFor(key); });
+  lock.unlock();
+  cache_.emptyTrash();  // the deleting itself, without the lock
+  return result;
 }
 
 Session::TorrentCounts Session::torrentCounts() const {

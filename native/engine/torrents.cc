@@ -258,12 +258,15 @@ void Torrents::dropLingering(std::chrono::steady_clock::time_point now,
   }
 }
 
-void Torrents::removeFromLibtorrent(const lt::torrent_handle& handle) {
-  if (!handle.is_valid()) return;
+bool Torrents::removeFromLibtorrent(const lt::torrent_handle& handle, bool deleteFiles) {
+  if (!handle.is_valid()) return false;
   try {
-    lt_.remove_torrent(handle);  // the data and the cached metadata stay
+    // Without deleteFiles the data and the cached metadata stay.
+    lt_.remove_torrent(handle, deleteFiles ? lt::session::delete_files : lt::remove_flags_t{});
+    return true;
   } catch (const lt::system_error& e) {
     log_(std::string("remove torrent: ") + e.what());
+    return false;
   }
 }
 
@@ -579,16 +582,21 @@ EvictResult Torrents::evict(const EvictionSnapshot& snapshot, std::vector<Cached
   for (const auto& item : cached) {
     const bool expired = snapshot.systemNow - item.lastUsed >= ttl_;
     if ((!expired && total <= maxBytes_) || busy(item.key)) continue;
+    bool libtorrentDeletes = false;
     if (TorrentEntry* entry = find(item.key)) {
       if (entry->attached) {
-        removeFromLibtorrent(entry->torrent->handle());
+        // libtorrent deletes the files itself, after the writes it still has queued: deleting
+        // them here could race those writes, which would recreate them.
+        libtorrentDeletes = removeFromLibtorrent(entry->torrent->handle(), true);
         erase(entry->torrent->key());
       } else {
         entry->dropWhenAdded = true;  // its add alert removes it (onAdded)
       }
     }
-    // Under the lock, so a prepare cannot re-add this torrent while its files go.
-    result.freedBytes += cache_.remove(item.key);
+    // Under the lock, so a prepare cannot re-add this torrent while its files go; cheap (a
+    // rename into the trash), the deleting happens after the lock (Session::evict).
+    cache_.discard(item.key, !libtorrentDeletes);
+    result.freedBytes += item.bytes;
     total -= std::min(total, item.bytes);
     ++result.removedTorrents;
   }

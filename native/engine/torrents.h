@@ -132,7 +132,8 @@ class Torrents {
   /// Forgets the entry and its aliases.
   void erase(std::string key);
   /// remove_torrent, for a valid handle, never throwing.
-  void removeFromLibtorrent(const lt::torrent_handle& handle);
+  /// Returns whether libtorrent took the call (it then deletes the files, if asked, itself).
+  bool removeFromLibtorrent(const lt::torrent_handle& handle, bool deleteFiles = false);
   /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
   void dial(TorrentEntry& entry);
   void reconcileAwaited(TorrentEntry& entry, Deferred& deferred);
