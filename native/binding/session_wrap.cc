@@ -132,6 +132,9 @@ SessionWrap::~SessionWrap() {
 void SessionWrap::closeForTeardown() {
   if (engine_) engine_->close();
   if (dispatcher_) dispatcher_->release();
+  // JS is going: its pending promises can no longer be settled, only forgotten (the ASan
+  // suite reported them as leaked at exit).
+  pending_.clear();
 }
 
 Session& SessionWrap::engine(Napi::Env env) {
