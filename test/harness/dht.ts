@@ -41,6 +41,8 @@ export interface DhtNode {
   /** '127.0.0.1:PORT', for dht_bootstrap_nodes. */
   node: string;
   output(): string;
+  /** Connections a seeding node closed because the leecher said it was upload-only. */
+  uploadOnlyDrops(): number;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,10 @@ export async function startDhtNode(opts: DhtNodeOptions = {}): Promise<DhtNode> 
   for (const node of opts.bootstrap ?? []) args.push('--bootstrap', node);
   if (opts.seed) args.push('--torrent', opts.seed.torrentPath, '--save-path', opts.seed.dataDir);
   const proc = spawnTied(PYTHON, args, { guard: 'stdin' });
+  let drops = 0;
+  proc.onLine((line) => {
+    if (line.startsWith('DROPPED upload-only ')) drops += 1;
+  });
   await startOrKill(proc, async () => {
     const timeoutMs = opts.readyTimeoutMs ?? 30_000;
     const ready = proc.waitForLine(opts.seed ? /^ANNOUNCED \d+$/ : /^READY \d+$/, timeoutMs);
@@ -72,6 +78,7 @@ export async function startDhtNode(opts: DhtNodeOptions = {}): Promise<DhtNode> 
     port,
     node: `${LOOPBACK}:${port}`,
     output: () => proc.output(),
+    uploadOnlyDrops: () => drops,
     stop: () => proc.stop(),
   };
 }

@@ -12,6 +12,7 @@ import time
 import libtorrent as lt
 
 from lt_common import loopback_session, stop_event
+from lt_seeder import UPLOAD_UPLOAD_CONNECTION
 
 # The DHT refuses, by default, most of what a DHT on one address needs: one node per IP in the
 # routing table and in searches, node IDs that match the IP (BEP 42), and reserved ranges.
@@ -46,10 +47,11 @@ def main():
     ses = loopback_session(args.port, dict(LOOPBACK_DHT, **{
         # Never the default routers (dht.libtorrent.org and friends): only our own nodes.
         'dht_bootstrap_nodes': ','.join(args.bootstrap),
-        # dht_operation: dht_get_peers_reply_alert.
+        # dht_operation: dht_get_peers_reply_alert; connect: upload-only drops.
         'alert_mask': lt.alert.category_t.error_notification
         | lt.alert.category_t.status_notification
-        | lt.alert.category_t.dht_operation_notification,
+        | lt.alert.category_t.dht_operation_notification
+        | lt.alert.category_t.connect_notification,
     }))
     port = ses.listen_port()
 
@@ -85,6 +87,10 @@ def main():
                         and any(tuple(pe) == ('127.0.0.1', port) for pe in a.peers()):
                     announced = True
                     print('ANNOUNCED %d' % port, flush=True)
+            elif isinstance(a, lt.peer_disconnected_alert) \
+                    and a.error.category() == lt.libtorrent_category() \
+                    and a.error.value() == UPLOAD_UPLOAD_CONNECTION:
+                print('DROPPED upload-only %s:%d' % tuple(a.endpoint), flush=True)
             elif a.category() & lt.alert.category_t.error_notification:
                 print('alert: %s' % a.message(), file=sys.stderr, flush=True)
         if checked and not announced and time.monotonic() >= next_try:
