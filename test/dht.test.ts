@@ -27,11 +27,15 @@ test.after.always(async () => {
   await (await started?.catch(() => undefined))?.stop();
 });
 
-/** No tracker, no x.pe: the DHT is the only way to the seeder. */
-function dhtOnlyMagnet(t: ExecutionContext, album: Fixture): string {
+/** The album, its DHT, and its magnet with no tracker and no x.pe: the DHT is the only way. */
+async function dhtOnlyAlbum(
+  t: ExecutionContext,
+): Promise<{ album: Fixture; dht: LoopbackDht; magnet: string }> {
+  const { album } = await sharedFixtures();
+  const dht = await loopbackDht(album);
   const magnet = magnetFor(album.infoHash, { name: album.name });
   t.notRegex(magnet, /[?&](tr|x\.pe)=/);
-  return magnet;
+  return { album, dht, magnet };
 }
 
 /** Streams each file in `indices` over HTTP: every body must be the fixture's bytes. */
@@ -56,9 +60,7 @@ async function playByteExact(
 test.serial(
   'a magnet with no tracker and no x.pe resolves and plays byte-exact through a loopback DHT',
   async (t) => {
-    const { album } = await sharedFixtures();
-    const dht = await loopbackDht(album);
-    const magnet = dhtOnlyMagnet(t, album);
+    const { album, dht, magnet } = await dhtOnlyAlbum(t);
 
     // The control: with the DHT off nothing can find the seeder.
     const offline = await openSession(t);
@@ -74,10 +76,11 @@ test.serial(
       bufferTimeoutMs: 30_000,
     });
     try {
-      // Listed first: when the metadata lands the torrent wants nothing. A libtorrent leecher then
-      // tells the seed it is upload-only, the seed closes the connection, and the download never
-      // starts (0 peers after the metadata), since the DHT, the only source of peers here,
-      // re-announces every 15 minutes. The engine never says so (close_redundant_connections off).
+      // Listed first, so the torrent wants nothing when its metadata lands. A leecher with
+      // libtorrent's default close_redundant_connections then tells the seed it is upload-only,
+      // the seed closes the connection, and the download never starts (0 peers after the
+      // metadata; this test with that setting on fails BUFFER_TIMEOUT): the DHT, the only source
+      // of peers here, re-announces every 15 minutes. The engine turns the setting off.
       const files = await session.listFiles({ magnet, metadataTimeoutMs: 30_000 });
       t.deepEqual(
         files.map((f) => [f.name, f.size]),
@@ -94,9 +97,7 @@ test.serial(
 test.serial(
   'after a restart on the same storagePath the cached torrent finds its seeder through the DHT alone',
   async (t) => {
-    const { album } = await sharedFixtures();
-    const dht = await loopbackDht(album);
-    const magnet = dhtOnlyMagnet(t, album);
+    const { album, dht, magnet } = await dhtOnlyAlbum(t);
     const storagePath = tempDir();
     const config = {
       storagePath,
