@@ -9,10 +9,10 @@ import { startOrKill } from './seeders.ts';
 const LT_DHT_NODE = fileURLToPath(new URL('./lt_dht_node.py', import.meta.url));
 
 /**
- * libtorrent settings that make a DHT work when every node is 127.0.0.1 (as in
- * lt_dht_node.py): by default it keeps one node per IP in its routing table and searches,
- * prefers node IDs derived from the IP (BEP 42), and bans an IP that sends more than 5
- * messages a second.
+ * libtorrent settings that make a DHT work when every node is 127.0.0.1 (the same as
+ * lt_dht_node.py's): by default it keeps one node per IP in its routing table and searches,
+ * prefers node IDs derived from the IP (BEP 42), bans an IP that sends more than 5 messages a
+ * second for 5 minutes, and answers at most 8 KB/s of queries.
  */
 export const LOOPBACK_DHT_SETTINGS: Readonly<Record<string, boolean | number>> = Object.freeze({
   enable_dht: true,
@@ -69,10 +69,9 @@ export async function startDhtNode(opts: DhtNodeOptions = {}): Promise<DhtNode> 
   proc.onLine((line) => {
     if (line.startsWith('DROPPED upload-only ')) drops += 1;
   });
+  const ready = opts.seed ? /^ANNOUNCED \d+$/ : /^READY \d+$/;
   await startOrKill(proc, async () => {
-    const timeoutMs = opts.readyTimeoutMs ?? 30_000;
-    const ready = proc.waitForLine(opts.seed ? /^ANNOUNCED \d+$/ : /^READY \d+$/, timeoutMs);
-    await ready;
+    await proc.waitForLine(ready, opts.readyTimeoutMs ?? 30_000);
   });
   return {
     port,

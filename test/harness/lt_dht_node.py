@@ -11,11 +11,12 @@ import time
 
 import libtorrent as lt
 
-from lt_common import loopback_session, stop_event
-from lt_seeder import UPLOAD_UPLOAD_CONNECTION
+from lt_common import UPLOAD_UPLOAD_CONNECTION, loopback_session, stop_event
 
-# The DHT refuses, by default, most of what a DHT on one address needs: one node per IP in the
-# routing table and in searches, node IDs that match the IP (BEP 42), and reserved ranges.
+# By default the DHT refuses most of what a DHT on one address needs: it keeps one node per IP
+# (per /24) in its routing table and searches and prefers or enforces node IDs derived from the
+# IP (BEP 42). dht_ignore_dark_internet (unallocated class-A ranges) does not cover 127/8; it is
+# off so that nothing but these settings decides. Same as LOOPBACK_DHT_SETTINGS in dht.ts.
 LOOPBACK_DHT = {
     'enable_dht': True,
     'dht_restrict_routing_ips': False,
