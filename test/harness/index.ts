@@ -1,5 +1,14 @@
 export { type BDict, type BValue, bdecode } from './bencode.ts';
 export {
+  type DhtNode,
+  type DhtNodeOptions,
+  LOOPBACK_DHT_SETTINGS,
+  type LoopbackDht,
+  loopbackDhtSettings,
+  startDhtNode,
+  startLoopbackDht,
+} from './dht.ts';
+export {
   type Fixture,
   type FixtureFile,
   type FixtureKey,

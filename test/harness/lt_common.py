@@ -6,6 +6,10 @@ import libtorrent as lt
 
 from stdin_eof import on_stdin_close
 
+# libtorrent::errors::upload_upload_connection (not exported by the Python binding): a seed
+# closed the connection because the other end said it was upload-only.
+UPLOAD_UPLOAD_CONNECTION = 37
+
 
 def loopback_settings(listen_port=0, extra=None):
     """Settings that can only ever talk to 127.0.0.1: no DHT, LSD, UPnP, NAT-PMP, uTP."""

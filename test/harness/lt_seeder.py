@@ -4,11 +4,13 @@ import sys
 
 import libtorrent as lt
 
-from lt_common import loopback_session, stop_event, throttle_loopback, torrent_params
-
-
-# libtorrent::errors::upload_upload_connection (not exported by the Python binding).
-UPLOAD_UPLOAD_CONNECTION = 37
+from lt_common import (
+    UPLOAD_UPLOAD_CONNECTION,
+    loopback_session,
+    stop_event,
+    throttle_loopback,
+    torrent_params,
+)
 
 
 def report(ses):
