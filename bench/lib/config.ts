@@ -14,6 +14,8 @@ export interface Config {
   rates: number[];
   sources: Source[];
   consumers: Consumer[];
+  /** Round trips of the probe job's delay line, ms (0: none). */
+  rtts: number[];
   playSecs: number;
   mainSeconds: number;
   serveBytes: number;
@@ -78,13 +80,14 @@ export function readConfig(outDir: string): Config {
     quick,
     reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 5)),
     seed: Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31)),
-    jobs: list('BENCH_JOBS', 'serve,start,stall,cpu,next') as JobKind[],
+    jobs: list('BENCH_JOBS', 'serve,start,probe,stall,cpu,next') as JobKind[],
     clients,
     serveClients: list('BENCH_SERVE_CLIENTS', 'ours,nodefs'),
     pieces: list('BENCH_PIECES', quick ? '256' : '64,256,1024').map(Number),
     rates: list('BENCH_RATES', quick ? '1M' : '1M,256K').map(bytes),
     sources: list('BENCH_SOURCES', 'torrent,magnet') as Source[],
     consumers: list('BENCH_CONSUMERS', 'mp3,flac') as Consumer[],
+    rtts: list('BENCH_RTTS', quick ? '0,150' : '0,40,150').map(Number),
     playSecs: Number(process.env.BENCH_PLAY_SECS ?? (quick ? 8 : 15)),
     mainSeconds: 300,
     serveBytes: bytes(process.env.BENCH_SERVE_SIZE ?? (quick ? '128M' : '256M')),
@@ -110,6 +113,12 @@ export function cellsFor(config: Config, job: JobKind): Cell[] {
         for (const rate of rates)
           for (const source of sources) cells.push({ job, pieceKiB, rate, source });
       break;
+    case 'probe':
+      for (const pieceKiB of pieces)
+        for (const rate of rates)
+          for (const rttMs of config.rtts)
+            cells.push({ job, pieceKiB, rate, source: 'torrent', rttMs });
+      break;
     case 'stall':
       for (const pieceKiB of pieces)
         for (const rate of rates)
@@ -134,6 +143,6 @@ export function clientsFor(config: Config, job: JobKind): string[] {
     const variants = config.clients.filter((c) => c.startsWith('ours:'));
     return [...new Set([...config.serveClients, ...variants])];
   }
-  const withFloor = job === 'start' || job === 'cpu';
+  const withFloor = job === 'start' || job === 'probe' || job === 'cpu';
   return config.clients.filter((c) => withFloor || c !== 'floor');
 }
