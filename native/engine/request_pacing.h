@@ -31,7 +31,8 @@ namespace vozduxan {
 class RateMeter {
  public:
   using Clock = std::chrono::steady_clock;
-  /// `totalBytes` only grows; a smaller count (the torrent was re-added) starts afresh.
+  /// `totalBytes` only grows; a smaller count (the torrent was re-added) starts afresh. History
+  /// starts at the first sample with bytes in it.
   void add(Clock::time_point now, std::int64_t totalBytes);
   /// Bytes/s over the window; negative while the history is shorter than two seconds.
   double rate() const;
