@@ -22,6 +22,8 @@ export interface Config {
   serveFullGets: number;
   serveRanges: number;
   oursSettings: Record<string, Settings>;
+  /** Other builds of the addon, by client name ('ours:NAME'), run side by side with 'ours'. */
+  addons: Record<string, string>;
   /** Idle time between a client's start-up and the add call, [min, max) ms. */
   idleMs: [number, number];
   /** Whether the player reports its position (vozduxan: notifyPosition), as the README advises. */
@@ -72,9 +74,15 @@ export function readConfig(outDir: string): Config {
   const variants = json('BENCH_VARIANTS') as Record<string, Settings>;
   const oursSettings: Record<string, Settings> = { ours: json('BENCH_OURS_SETTINGS') as Settings };
   for (const [name, settings] of Object.entries(variants)) oursSettings[`ours:${name}`] = settings;
+  const addons: Record<string, string> = {};
+  for (const [name, path] of Object.entries(json('BENCH_ADDONS'))) {
+    if (typeof path !== 'string') throw new Error('BENCH_ADDONS maps names to addon paths');
+    addons[`ours:${name}`] = path;
+    oursSettings[`ours:${name}`] ??= {};
+  }
   const clients = list('BENCH_CLIENTS', 'floor,ours,webtorrent,peerflix');
-  for (const name of Object.keys(variants)) {
-    if (!clients.includes(`ours:${name}`)) clients.push(`ours:${name}`);
+  for (const name of Object.keys(oursSettings)) {
+    if (name !== 'ours' && !clients.includes(name)) clients.push(name);
   }
   return {
     quick,
@@ -94,6 +102,7 @@ export function readConfig(outDir: string): Config {
     serveFullGets: quick ? 3 : 5,
     serveRanges: quick ? 500 : 2000,
     oursSettings,
+    addons,
     idleMs: range(process.env.BENCH_IDLE_MS ?? '0-1000'),
     notify: process.env.BENCH_NOTIFY !== '0',
     outDir,

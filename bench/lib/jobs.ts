@@ -79,6 +79,8 @@ export interface JobContext {
   tmpRoot: string;
   /** libtorrent settings per vozduxan variant: 'ours' and 'ours:NAME'. */
   oursSettings: Record<string, Record<string, string | number | boolean>>;
+  /** Snapshot folders of other addon builds (VOZDUXAN_PREBUILD), by client name. */
+  addonDirs: Record<string, string>;
   playSecs: number;
   serveFullGets: number;
   serveRanges: number;
@@ -104,11 +106,13 @@ function spawnClient(ctx: JobContext, name: string, job: JobKind, savePath: stri
   const [kind = ''] = name.split(':');
   const own = kind === 'ours' ? (ctx.oursSettings[name] ?? {}) : {};
   const settings = kind === 'ours' && job === 'serve' ? { ...SERVE_WARM_UP_SETTINGS, ...own } : own;
+  const addonDir = ctx.addonDirs[name];
   return new Client(
     name,
     process.execPath,
     ['--import', 'tsx', CLIENT_MAIN, kind, JSON.stringify(settings), savePath],
     ctx.repoRoot,
+    addonDir ? { ...process.env, VOZDUXAN_PREBUILD: addonDir } : undefined,
   );
 }
 
