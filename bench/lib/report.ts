@@ -431,6 +431,11 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
   const probePeers = PEERS.filter((p) => probeClients.includes(p));
   const probeOurs = probeClients.filter((c) => c.startsWith('ours'));
   const probeFails: string[] = [];
+  const ratioHeads = [
+    ...probeOurs.map((o) => `${short(o)}÷floor`),
+    ...probePeers.map((p) => `ours÷${short(p)}`),
+  ];
+  const row = (cols: string[]): string => `| ${cols.join(' | ')} |`;
   for (const [metric, title, limit] of [
     ['ttfb', 'First byte of `bytes=0-` from the add call', 1.1],
     ['probe50', 'Seek to 50 % the moment the first byte came', 1.2],
@@ -444,8 +449,8 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
       'No playing in between. The round trip is a userspace delay line between every client (the floor too) and ' +
         `the seeder. Target: ours ≤ ${limit}× floor and ${metric === 'ttfb' ? '≤ the best peer' : 'ahead of both peers'}.`,
       '',
-      `| cell | ${probeClients.map(short).join(' | ')} | ${probeOurs.map((o) => `${short(o)}÷floor`).join(' | ')} | ${probePeers.map((p) => `ours÷${short(p)}`).join(' | ')} | target |`,
-      `|---|${probeClients.map(() => '---:').join('|')}|${probeOurs.map(() => '---:').join('|')}|${probePeers.map(() => '---:').join('|')}|:-:|`,
+      row(['cell', ...probeClients.map(short), ...ratioHeads, 'target']),
+      row(['---', ...probeClients.map(() => '---:'), ...ratioHeads.map(() => '---:'), ':-:']),
     );
     for (const cell of probeCells) {
       const floor = S(cell, 'floor', metric);
@@ -462,9 +467,8 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
         ? r0 <= limit && peerMed.every((p) => !Number.isFinite(p) || ours.median <= p)
         : null;
       if (ok === false) probeFails.push(`${metric} ${label(cell)} (${x(r0)} floor)`);
-      md.push(
-        `| ${label(cell)} | ${probeClients.map((c) => cellStr(S(cell, c, metric))).join(' | ')} | ${rf.map(x).join(' | ')} | ${rp.map(x).join(' | ')} | ${mark(ok)} |`,
-      );
+      const cols = probeClients.map((c) => cellStr(S(cell, c, metric)));
+      md.push(row([label(cell), ...cols, ...rf.map(x), ...rp.map(x), mark(ok)]));
     }
     md.push('');
   }
