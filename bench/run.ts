@@ -115,16 +115,23 @@ async function main(): Promise<void> {
     config,
   };
   const tmpRoot = await mkdtemp(join(tmpdir(), 'vozduxan-bench-'));
+  // Every vozduxan client loads a copy (node-gyp-build honours VOZDUXAN_PREBUILD): a rebuild in
+  // the work tree during a two-hour run cannot change the engine under test.
+  const snapshot = (name: string, path: string): string => {
+    const dir = join(tmpRoot, name);
+    mkdirSync(join(dir, 'build', 'Release'), { recursive: true });
+    copyFileSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+    copyFileSync(path, join(dir, 'build', 'Release', 'vozduxan.node'));
+    return dir;
+  };
+  const addonDirs: Record<string, string> = {};
   if (usesOurs) {
-    // Every vozduxan client loads this copy (node-gyp-build honours VOZDUXAN_PREBUILD): a
-    // rebuild in the work tree during a two-hour run cannot change the engine under test.
-    const snapshot = join(tmpRoot, 'addon');
-    mkdirSync(join(snapshot, 'build', 'Release'), { recursive: true });
-    copyFileSync(join(REPO, 'package.json'), join(snapshot, 'package.json'));
-    copyFileSync(addon, join(snapshot, 'build', 'Release', 'vozduxan.node'));
-    process.env.VOZDUXAN_PREBUILD = snapshot;
+    process.env.VOZDUXAN_PREBUILD = snapshot('addon', addon);
     meta.addonSha256 = createHash('sha256').update(readFileSync(addon)).digest('hex').slice(0, 16);
     meta.addon = addon;
+    for (const [client, path] of Object.entries(config.addons)) {
+      addonDirs[client] = snapshot(`addon-${client.replace(/\W/g, '_')}`, path);
+    }
   }
   const results: RunResult[] = [];
   const save = (): void => {
@@ -147,6 +154,7 @@ async function main(): Promise<void> {
       repoRoot: REPO,
       tmpRoot,
       oursSettings: config.oursSettings,
+      addonDirs,
       playSecs: config.playSecs,
       serveFullGets: config.serveFullGets,
       serveRanges: config.serveRanges,

@@ -62,9 +62,15 @@ export class Client {
   #peak = 0;
   #idle = 0;
 
-  constructor(name: string, cmd: string, args: readonly string[], cwd?: string) {
+  constructor(
+    name: string,
+    cmd: string,
+    args: readonly string[],
+    cwd?: string,
+    env?: NodeJS.ProcessEnv,
+  ) {
     this.name = name;
-    this.#child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd });
+    this.#child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd, env });
     this.#child.stdin?.on('error', () => {});
     this.#child.stderr?.on('data', (b: Buffer) => {
       this.#tail = (this.#tail + b.toString()).slice(-TAIL);

@@ -14,12 +14,16 @@ export interface Config {
   rates: number[];
   sources: Source[];
   consumers: Consumer[];
+  /** Round trips of the probe job's delay line, ms (0: none). */
+  rtts: number[];
   playSecs: number;
   mainSeconds: number;
   serveBytes: number;
   serveFullGets: number;
   serveRanges: number;
   oursSettings: Record<string, Settings>;
+  /** Other builds of the addon, by client name ('ours:NAME'), run side by side with 'ours'. */
+  addons: Record<string, string>;
   /** Idle time between a client's start-up and the add call, [min, max) ms. */
   idleMs: [number, number];
   /** Whether the player reports its position (vozduxan: notifyPosition), as the README advises. */
@@ -70,27 +74,35 @@ export function readConfig(outDir: string): Config {
   const variants = json('BENCH_VARIANTS') as Record<string, Settings>;
   const oursSettings: Record<string, Settings> = { ours: json('BENCH_OURS_SETTINGS') as Settings };
   for (const [name, settings] of Object.entries(variants)) oursSettings[`ours:${name}`] = settings;
+  const addons: Record<string, string> = {};
+  for (const [name, path] of Object.entries(json('BENCH_ADDONS'))) {
+    if (typeof path !== 'string') throw new Error('BENCH_ADDONS maps names to addon paths');
+    addons[`ours:${name}`] = path;
+    oursSettings[`ours:${name}`] ??= {};
+  }
   const clients = list('BENCH_CLIENTS', 'floor,ours,webtorrent,peerflix');
-  for (const name of Object.keys(variants)) {
-    if (!clients.includes(`ours:${name}`)) clients.push(`ours:${name}`);
+  for (const name of Object.keys(oursSettings)) {
+    if (name !== 'ours' && !clients.includes(name)) clients.push(name);
   }
   return {
     quick,
     reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 5)),
     seed: Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31)),
-    jobs: list('BENCH_JOBS', 'serve,start,stall,cpu,next') as JobKind[],
+    jobs: list('BENCH_JOBS', 'serve,start,probe,stall,cpu,next') as JobKind[],
     clients,
     serveClients: list('BENCH_SERVE_CLIENTS', 'ours,nodefs'),
     pieces: list('BENCH_PIECES', quick ? '256' : '64,256,1024').map(Number),
     rates: list('BENCH_RATES', quick ? '1M' : '1M,256K').map(bytes),
     sources: list('BENCH_SOURCES', 'torrent,magnet') as Source[],
     consumers: list('BENCH_CONSUMERS', 'mp3,flac') as Consumer[],
+    rtts: list('BENCH_RTTS', quick ? '0,150' : '0,40,150').map(Number),
     playSecs: Number(process.env.BENCH_PLAY_SECS ?? (quick ? 8 : 15)),
     mainSeconds: 300,
     serveBytes: bytes(process.env.BENCH_SERVE_SIZE ?? (quick ? '128M' : '256M')),
     serveFullGets: quick ? 3 : 5,
     serveRanges: quick ? 500 : 2000,
     oursSettings,
+    addons,
     idleMs: range(process.env.BENCH_IDLE_MS ?? '0-1000'),
     notify: process.env.BENCH_NOTIFY !== '0',
     outDir,
@@ -109,6 +121,12 @@ export function cellsFor(config: Config, job: JobKind): Cell[] {
       for (const pieceKiB of pieces)
         for (const rate of rates)
           for (const source of sources) cells.push({ job, pieceKiB, rate, source });
+      break;
+    case 'probe':
+      for (const pieceKiB of pieces)
+        for (const rate of rates)
+          for (const rttMs of config.rtts)
+            cells.push({ job, pieceKiB, rate, source: 'torrent', rttMs });
       break;
     case 'stall':
       for (const pieceKiB of pieces)
@@ -134,6 +152,6 @@ export function clientsFor(config: Config, job: JobKind): string[] {
     const variants = config.clients.filter((c) => c.startsWith('ours:'));
     return [...new Set([...config.serveClients, ...variants])];
   }
-  const withFloor = job === 'start' || job === 'cpu';
+  const withFloor = job === 'start' || job === 'probe' || job === 'cpu';
   return config.clients.filter((c) => withFloor || c !== 'floor');
 }

@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYTHON } from '../../test/harness/proc.ts';
 import { Client, type Usage } from './child.ts';
+import { startDelayLine } from './delay.ts';
 import type { BenchTorrent, Fixtures } from './fixtures.ts';
 import { type Fetched, Player, RawConnection } from './http.ts';
+import { probeJob } from './probe.ts';
 import { type Seeder, startSeeder } from './seeder.ts';
 import { SEEDER_PORT, type Shaper } from './shaper.ts';
 import { errorText, nowMs, prng, quantile, sleep, withTimeout } from './util.ts';
 
-export type JobKind = 'serve' | 'start' | 'stall' | 'cpu' | 'next';
+export type JobKind = 'serve' | 'start' | 'probe' | 'stall' | 'cpu' | 'next';
 export type Source = 'torrent' | 'magnet';
 export type Consumer = 'mp3' | 'flac';
 
@@ -28,6 +30,8 @@ export interface Cell {
   source: Source;
   consumer?: Consumer;
   prefetch?: boolean;
+  /** Round trip added by a delay line between every client and the seeder, ms. */
+  rttMs?: number;
 }
 
 export function rateLabel(rate: number): string {
@@ -43,6 +47,7 @@ export function cellKey(c: Cell): string {
   const parts: string[] = [c.job, pieceLabel(c.pieceKiB), rateLabel(c.rate), c.source];
   if (c.consumer) parts.push(c.consumer);
   if (c.prefetch !== undefined) parts.push(c.prefetch ? 'prefetch' : 'no prefetch');
+  if (c.rttMs !== undefined) parts.push(`${c.rttMs} ms RTT`);
   return parts.join(' · ');
 }
 
@@ -74,6 +79,8 @@ export interface JobContext {
   tmpRoot: string;
   /** libtorrent settings per vozduxan variant: 'ours' and 'ours:NAME'. */
   oursSettings: Record<string, Record<string, string | number | boolean>>;
+  /** Snapshot folders of other addon builds (VOZDUXAN_PREBUILD), by client name. */
+  addonDirs: Record<string, string>;
   playSecs: number;
   serveFullGets: number;
   serveRanges: number;
@@ -99,36 +106,39 @@ function spawnClient(ctx: JobContext, name: string, job: JobKind, savePath: stri
   const [kind = ''] = name.split(':');
   const own = kind === 'ours' ? (ctx.oursSettings[name] ?? {}) : {};
   const settings = kind === 'ours' && job === 'serve' ? { ...SERVE_WARM_UP_SETTINGS, ...own } : own;
+  const addonDir = ctx.addonDirs[name];
   return new Client(
     name,
     process.execPath,
     ['--import', 'tsx', CLIENT_MAIN, kind, JSON.stringify(settings), savePath],
     ctx.repoRoot,
+    addonDir ? { ...process.env, VOZDUXAN_PREBUILD: addonDir } : undefined,
   );
 }
 
-interface Live {
+export interface Live {
   ctx: JobContext;
   cell: Cell;
+  rep: number;
   client: Client;
   seeder: Seeder | null;
   savePath: string;
   m: Record<string, number>;
 }
 
-function num(msg: Record<string, unknown>, key: string): number {
+export function num(msg: Record<string, unknown>, key: string): number {
   const v = msg[key];
   if (typeof v !== 'number') throw new Error(`reply without ${key}: ${JSON.stringify(msg)}`);
   return v;
 }
 
-function str(msg: Record<string, unknown>, key: string): string {
+export function str(msg: Record<string, unknown>, key: string): string {
   const v = msg[key];
   if (typeof v !== 'string') throw new Error(`reply without ${key}: ${JSON.stringify(msg)}`);
   return v;
 }
 
-function torrentFor(live: Live): BenchTorrent {
+export function torrentFor(live: Live): BenchTorrent {
   const { fixtures } = live.ctx;
   if (live.cell.job === 'next' || live.cell.job === 'cpu') return fixtures.album;
   if (live.cell.job === 'serve') return fixtures.serve;
@@ -137,7 +147,7 @@ function torrentFor(live: Live): BenchTorrent {
   return t;
 }
 
-async function add(live: Live, fileIndex: number): Promise<Record<string, unknown>> {
+export async function add(live: Live, fileIndex: number): Promise<Record<string, unknown>> {
   const t = torrentFor(live);
   const source =
     live.cell.source === 'magnet' ? { magnet: t.magnet } : { torrentPath: t.torrentPath };
@@ -145,7 +155,13 @@ async function add(live: Live, fileIndex: number): Promise<Record<string, unknow
   return live.client.call('add', args, 90_000);
 }
 
-function player(live: Live, url: string, offset: number, rate: number, fileIndex = 0): Player {
+export function player(
+  live: Live,
+  url: string,
+  offset: number,
+  rate: number,
+  fileIndex = 0,
+): Player {
   return new Player({
     url,
     offset,
@@ -157,8 +173,24 @@ function player(live: Live, url: string, offset: number, rate: number, fileIndex
   });
 }
 
-function firstByte(p: Player, what: string, ms = 60_000): Promise<number> {
+export function firstByte(p: Player, what: string, ms = 60_000): Promise<number> {
   return withTimeout(`first byte of ${what}`, ms, p.firstByte);
+}
+
+/** A streaming client's add: when prepare resolved, with the prebuffer's diagnosis. */
+export async function addStream(live: Live): Promise<{ tAdd: number; url: string }> {
+  const { m } = live;
+  const a = await add(live, 0);
+  const tAdd = num(a, 'tAdd');
+  m.ready = num(a, 'tReady') - tAdd;
+  if (typeof a.tMeta === 'number') m.metadata = a.tMeta - tAdd;
+  const first = a.firstProgress as { t: number; fraction: number } | undefined;
+  if (first) {
+    // Diagnosis: the first piece's arrival and the prebuffer target prepare() aimed for.
+    m.firstPiece = first.t - tAdd;
+    m.prebufferPieces = Math.round(1 / first.fraction);
+  }
+  return { tAdd, url: str(a, 'url') };
 }
 
 /** 1 + 2 + 7: time to first byte, seeks to 50 % and 90 % while playing at 10 %, release. */
@@ -183,17 +215,7 @@ async function startJob(live: Live): Promise<void> {
     return;
   }
   const rate = CONSUMER_RATE.flac;
-  const a = await add(live, 0);
-  const tAdd = num(a, 'tAdd');
-  const url = str(a, 'url');
-  m.ready = num(a, 'tReady') - tAdd;
-  if (typeof a.tMeta === 'number') m.metadata = a.tMeta - tAdd;
-  const first = a.firstProgress as { t: number; fraction: number } | undefined;
-  if (first) {
-    // Diagnosis: the first piece's arrival and the prebuffer target prepare() aimed for.
-    m.firstPiece = first.t - tAdd;
-    m.prebufferPieces = Math.round(1 / first.fraction);
-  }
+  const { tAdd, url } = await addStream(live);
   const p0 = player(live, url, 0, rate);
   m.ttfb = (await firstByte(p0, 'bytes=0-')) - tAdd;
   p0.abort();
@@ -366,6 +388,7 @@ const JOBS: Record<JobKind, (live: Live) => Promise<void>> = {
   stall: stallJob,
   cpu: cpuJob,
   next: nextJob,
+  probe: probeJob,
 };
 
 const JOB_TIMEOUT_MS: Record<JobKind, (ctx: JobContext) => number> = {
@@ -374,6 +397,7 @@ const JOB_TIMEOUT_MS: Record<JobKind, (ctx: JobContext) => number> = {
   stall: (ctx) => ctx.playSecs * 6_000 + 120_000,
   cpu: () => 180_000,
   next: () => 180_000,
+  probe: () => 240_000,
 };
 
 /** One run: a fresh seeder, a fresh client process with empty storage, the job, teardown. */
@@ -393,6 +417,7 @@ export async function runOne(ctx: JobContext, spec: RunSpec): Promise<RunResult>
   const savePath = await mkdtemp(join(ctx.tmpRoot, 'store-'));
   let client: Client | null = null;
   let seeder: Seeder | null = null;
+  let delayLine: Seeder | null = null;
   try {
     if (ctx.shaper) {
       if (cell.rate > 0) ctx.shaper.setRate(cell.rate);
@@ -414,6 +439,10 @@ export async function runOne(ctx: JobContext, spec: RunSpec): Promise<RunResult>
         : null,
       c.ready(60_000),
     ]);
+    if (seeder && cell.rttMs) {
+      // Every client, the floor too, reaches the seeder through the same delay line.
+      delayLine = await startDelayLine(seeder.peer, cell.rttMs);
+    }
     // Apps create their session long before the user picks a track: the add call lands at a
     // random phase of every client's internal timers (libtorrent's once-a-second tick).
     const [lo, hi] = ctx.idleMs;
@@ -421,13 +450,22 @@ export async function runOne(ctx: JobContext, spec: RunSpec): Promise<RunResult>
     if (idle > 0) await sleep(idle);
     result.idleMs = idle;
     c.mark();
-    const live: Live = { ctx, cell, client: c, seeder, savePath, m: result.metrics };
+    const live: Live = {
+      ctx,
+      cell,
+      rep: spec.rep,
+      client: c,
+      seeder: delayLine ?? seeder,
+      savePath,
+      m: result.metrics,
+    };
     await withTimeout(`${cell.job} job`, JOB_TIMEOUT_MS[cell.job](ctx), JOBS[cell.job](live));
     result.usage = c.usage();
   } catch (error) {
     result.error = errorText(error).slice(0, 4000);
   } finally {
     await client?.stop().catch(() => client?.kill());
+    await delayLine?.stop();
     await seeder?.stop();
     await rm(savePath, { recursive: true, force: true }).catch(() => {});
     result.durationMs = nowMs() - started;

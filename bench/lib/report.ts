@@ -127,14 +127,15 @@ function mark(ok: boolean | null): string {
 }
 
 function cellOrder(a: Cell, b: Cell): number {
-  const jobs: JobKind[] = ['serve', 'start', 'stall', 'cpu', 'next'];
+  const jobs: JobKind[] = ['serve', 'start', 'probe', 'stall', 'cpu', 'next'];
   return (
     jobs.indexOf(a.job) - jobs.indexOf(b.job) ||
     a.pieceKiB - b.pieceKiB ||
     b.rate - a.rate ||
     (a.source === b.source ? 0 : a.source === 'torrent' ? -1 : 1) ||
     (a.consumer === b.consumer ? 0 : a.consumer === 'mp3' ? -1 : 1) ||
-    (a.prefetch === b.prefetch ? 0 : a.prefetch ? -1 : 1)
+    (a.prefetch === b.prefetch ? 0 : a.prefetch ? -1 : 1) ||
+    (a.rttMs ?? 0) - (b.rttMs ?? 0)
   );
 }
 
@@ -142,6 +143,8 @@ function label(c: Cell): string {
   switch (c.job) {
     case 'start':
       return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.source === 'torrent' ? '.torrent' : 'magnet'}`;
+    case 'probe':
+      return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.rttMs ?? 0} ms RTT`;
     case 'stall':
       return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.consumer === 'mp3' ? 'MP3 320k' : 'FLAC 1.4M'}`;
     case 'next':
@@ -420,6 +423,61 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
           : `worst ${x(worstSeek.seek90 ?? Number.NaN)}`,
       },
     );
+  }
+
+  // ---- 1b: seeks right after the first byte, at several round trips -----------------------
+  const probeCells = runs.cells('probe');
+  const probeClients = runs.clientsIn('probe');
+  const probePeers = PEERS.filter((p) => probeClients.includes(p));
+  const probeOurs = probeClients.filter((c) => c.startsWith('ours'));
+  const probeFails: string[] = [];
+  const ratioHeads = [
+    ...probeOurs.map((o) => `${short(o)}÷floor`),
+    ...probePeers.map((p) => `ours÷${short(p)}`),
+  ];
+  const row = (cols: string[]): string => `| ${cols.join(' | ')} |`;
+  for (const [metric, title, limit] of [
+    ['ttfb', 'First byte of `bytes=0-` from the add call', 1.1],
+    ['probe50', 'Seek to 50 % the moment the first byte came', 1.2],
+    ['probe90', "Then a seek to 90 % the moment that one's first byte came", 1.2],
+    ['scrub', 'Scrub: five Ranges 250 ms apart at random positions, the last one', 1.2],
+  ] as const) {
+    if (probeCells.length === 0) break;
+    md.push(
+      `## 1b. ${title} (ms, median / p95)`,
+      '',
+      'No playing in between. The round trip is a userspace delay line between every client (the floor too) and ' +
+        `the seeder. Target: ours ≤ ${limit}× floor and ${metric === 'ttfb' ? '≤ the best peer' : 'ahead of both peers'}.`,
+      '',
+      row(['cell', ...probeClients.map(short), ...ratioHeads, 'target']),
+      row(['---', ...probeClients.map(() => '---:'), ...ratioHeads.map(() => '---:'), ':-:']),
+    );
+    for (const cell of probeCells) {
+      const floor = S(cell, 'floor', metric);
+      const ours = S(cell, 'ours', metric);
+      const rf = probeOurs.map((o) =>
+        R(cell, metric, o, 'floor', S(cell, o, metric).median, floor.median),
+      );
+      const peerMed = probePeers.map((p) => S(cell, p, metric).median);
+      const rp = probePeers.map((p, i) =>
+        R(cell, metric, 'ours', p, ours.median, peerMed[i] ?? Number.NaN),
+      );
+      const r0 = ratio(ours.median, floor.median);
+      const ok = Number.isFinite(r0)
+        ? r0 <= limit && peerMed.every((p) => !Number.isFinite(p) || ours.median <= p)
+        : null;
+      if (ok === false) probeFails.push(`${metric} ${label(cell)} (${x(r0)} floor)`);
+      const cols = probeClients.map((c) => cellStr(S(cell, c, metric)));
+      md.push(row([label(cell), ...cols, ...rf.map(x), ...rp.map(x), mark(ok)]));
+    }
+    md.push('');
+  }
+  if (probeCells.length > 0) {
+    summary.targets.push({
+      name: 'Right after the first byte (probe, scrub) ≤ 1.2× floor, first byte ≤ 1.1×, at every round trip',
+      met: probeFails.length === 0,
+      detail: probeFails.length ? `misses: ${probeFails.join('; ')}` : 'all met',
+    });
   }
 
   // ---- 3: stalls ---------------------------------------------------------------------------

@@ -17,6 +17,11 @@ std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, doubl
                   fileSize);
 }
 
+bool keepsUpAtLeast(std::int64_t buffered, double secondsSinceStart, double bitrate) {
+  if (buffered <= 0 || bitrate <= 0) return false;
+  return static_cast<double>(buffered) >= bitrate * std::max(secondsSinceStart, 1e-3);
+}
+
 double fileByteRate(const unsigned char* head, std::size_t len, std::int64_t fileSize,
                     const std::string& mime) {
   if (auto rate = headerBytesPerSecond(head, len, fileSize)) return *rate;
@@ -30,18 +35,23 @@ void PrebufferProbe::observe(Clock::time_point now, std::int64_t buffered, doubl
                              const std::function<double()>& byteRate) {
   if (!sized_) {
     if (buffered <= 0) return;
-    // libtorrent's payload rate, not bytes over elapsed time: the elapsed time includes
-    // connecting and unchoking, which says nothing about the rate playback will see.
+    // Both read low: libtorrent's payload rate lags by seconds, and bytes over the elapsed time
+    // include connecting and unchoking. The higher of the two is the closer to the link.
     const double seconds = std::max(1e-3, std::chrono::duration<double>(now - start_).count());
-    const double rate =
-        libtorrentRate > 0 ? libtorrentRate : static_cast<double>(buffered) / seconds;
+    const double rate = std::max(libtorrentRate, static_cast<double>(buffered) / seconds);
     byteRate_ = byteRate();
     target_ = sizePrebuffer(fileSize_, rate, byteRate_);
     sized_ = true;
     firstPieceAt_ = now;
     firstBuffered_ = buffered;
+    // The margin above is for estimates that may err high. Bytes over the whole elapsed time
+    // only err low: when even they keep up with playback, a second piece would cost first sound
+    // (a second 1 MiB piece at 256 KiB/s is 4 s) and save no stall (issue 18).
+    if (keepsUpAtLeast(buffered, seconds, byteRate_)) target_ = std::min(target_, buffered);
     return;
   }
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (keepsUpAtLeast(buffered, elapsed, byteRate_)) target_ = std::min(target_, buffered);
   if (buffered <= firstBuffered_ || now - firstPieceAt_ < kRateProbeMin) return;
   // libtorrent's rate lags by seconds and a slow first piece (connection set-up) reads low:
   // the pieces since the first tell the link's rate sooner. The target only ever shrinks.

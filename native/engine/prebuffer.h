@@ -22,6 +22,11 @@ constexpr auto kRateProbeMin = std::chrono::milliseconds(100);
 /// than a few seconds of download, so a slow swarm delays the first sound only a little.
 std::int64_t sizePrebuffer(std::int64_t fileSize, double bytesPerSecondIn, double bitrate);
 
+/// Whether the bytes in hand are enough to start: true when a lower bound of the link's rate
+/// (verified bytes over all the time since the prepare began, connecting and slow start
+/// included) already keeps up with playback. No margin is needed on a bound that only errs low.
+bool keepsUpAtLeast(std::int64_t buffered, double secondsSinceStart, double bitrate);
+
 /// The file's playback byte rate: from its header (WAV, FLAC) in `head` (the file's first
 /// bytes, verified; `len` 0 when they are not), else typical for its MIME type.
 double fileByteRate(const unsigned char* head, std::size_t len, std::int64_t fileSize,
@@ -35,7 +40,9 @@ class PrebufferProbe {
   PrebufferProbe(std::int64_t fileSize, Clock::time_point start);
 
   /// `buffered`: verified bytes from the file's start; `libtorrentRate`: the torrent's payload
-  /// rate. `byteRate` is asked once, when the first bytes are in.
+  /// rate. `byteRate` is asked once, when the first bytes are in. Once a lower bound of the
+  /// link's rate keeps up with playback, the target is what is verified: first sound never
+  /// waits for a piece the link will bring before playback needs it.
   void observe(Clock::time_point now, std::int64_t buffered, double libtorrentRate,
                const std::function<double()>& byteRate);
   /// Bytes to hold before the prepare resolves (at least one).

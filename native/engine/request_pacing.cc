@@ -29,6 +29,10 @@ bool bulkReader(const PacingInput& s) {
 
 void RateMeter::add(Clock::time_point now, std::int64_t totalBytes) {
   if (!samples_.empty() && totalBytes < samples_.back().second) samples_.clear();
+  // History starts with the first bytes: the time spent connecting, handshaking and waiting to
+  // be unchoked before them says nothing about the link, and read as a slow link it sent the
+  // pipeline deep right before the first byte (issue 18: 3 s of requests ahead of every seek).
+  if (totalBytes <= 0) return;
   samples_.emplace_back(now, totalBytes);
   while (samples_.size() > 2 && now - samples_[1].first >= kRateWindow) samples_.pop_front();
 }

