@@ -99,9 +99,20 @@ function assertFlat(
   }
 }
 
-async function startSwarms(t: ExecutionContext, fixtures: readonly Fixture[]): Promise<Swarm[]> {
-  const swarms = await Promise.all(fixtures.map((f) => startSwarm(f, { seeders: ['libtorrent'] })));
-  t.teardown(() => Promise.all(swarms.map((s) => s.stop())));
+interface Seeded {
+  fixture: Fixture;
+  swarm: Swarm;
+}
+
+/** A libtorrent seeder for each fixture, stopped at the test's end. */
+async function startSwarms(t: ExecutionContext, fixtures: readonly Fixture[]): Promise<Seeded[]> {
+  const swarms = await Promise.all(
+    fixtures.map(async (fixture) => ({
+      fixture,
+      swarm: await startSwarm(fixture, { seeders: ['libtorrent'] }),
+    })),
+  );
+  t.teardown(() => Promise.all(swarms.map((s) => s.swarm.stop())));
   return swarms;
 }
 
@@ -111,6 +122,63 @@ function rangeFor(cycle: number, size: number): [number, number] {
   return [first, first + RANGE_BYTES - 1];
 }
 
+interface CycleResults {
+  samples: Sample[];
+  /** Cycles whose response was not the source's bytes. */
+  wrong: string[];
+  /** Torrents the evict() calls removed. */
+  evicted: number;
+}
+
+/**
+ * Cycles of prepare, one Range GET checked against the source, release; evict() every 10th
+ * release; a sample every 100 cycles. Over the torrents by turns, and each one's audio files.
+ */
+async function runCycles(
+  t: ExecutionContext,
+  session: Session,
+  seeded: readonly Seeded[],
+  cycles: number,
+  range: (cycle: number, size: number) => [number, number],
+): Promise<CycleResults> {
+  const samples: Sample[] = [];
+  const wrong: string[] = [];
+  let evicted = 0;
+  for (let cycle = 1; cycle <= cycles; ++cycle) {
+    const { fixture, swarm } = seeded[cycle % seeded.length];
+    const round = Math.floor(cycle / seeded.length);
+    const indices = audioIndices(fixture);
+    const fileIndex = indices[round % indices.length];
+    const file = fixture.files[fileIndex];
+    // By turns from the .torrent bytes and from the magnet (peers as x.pe hints).
+    const stream = await session.prepare(
+      round % 2 === 0
+        ? { torrent: new Uint8Array(fixture.torrent), peers: swarm.peers, fileIndex }
+        : { magnet: swarm.magnet(), fileIndex },
+    );
+    const [first, last] = range(cycle, file.size);
+    const response = await httpGet(stream.url, { headers: { Range: `bytes=${first}-${last}` } });
+    if (
+      response.status !== 206 ||
+      !response.body.equals(await fileSlice(file.absPath, first, last))
+    ) {
+      wrong.push(`cycle ${cycle}: ${file.path} ${first}-${last} status ${response.status}`);
+    }
+    t.true(await session.release(stream.token));
+    if (cycle % EVICT_EVERY === 0) evicted += (await session.evict()).removedTorrents;
+    if (cycle % SAMPLE_EVERY === 0) samples.push(sample(cycle, session));
+  }
+  return { samples, wrong, evicted };
+}
+
+/** At each sample at most the three torrents, and libtorrent holds what the session knows. */
+function assertTorrents(t: ExecutionContext, samples: readonly Sample[], most: number): void {
+  for (const s of samples) {
+    t.true((s.torrents?.session ?? Number.POSITIVE_INFINITY) <= most, `torrents at ${s.at}`);
+    t.deepEqual(s.torrents?.libtorrent, s.torrents?.session, `libtorrent torrents at ${s.at}`);
+  }
+}
+
 test.serial(
   `${CYCLES} prepare/release cycles over three torrents leave memory, fds, threads and torrents flat`,
   async (t) => {
@@ -118,47 +186,57 @@ test.serial(
     const fixtures = [single, album, big];
     const swarms = await startSwarms(t, fixtures);
     const session = await openSession(t);
-    const samples: Sample[] = [];
-    const wrong: string[] = [];
-    let evicted = 0;
-    for (let cycle = 1; cycle <= CYCLES; ++cycle) {
-      const which = cycle % fixtures.length;
-      const fixture = fixtures[which];
-      const round = Math.floor(cycle / fixtures.length);
-      const indices = audioIndices(fixture);
-      const fileIndex = indices[round % indices.length];
-      const file = fixture.files[fileIndex];
-      // By turns from the .torrent bytes and from the magnet (peers as x.pe hints).
-      const stream = await session.prepare(
-        round % 2 === 0
-          ? { torrent: new Uint8Array(fixture.torrent), peers: swarms[which].peers, fileIndex }
-          : { magnet: swarms[which].magnet(), fileIndex },
-      );
-      const [first, last] = rangeFor(cycle, file.size);
-      const response = await httpGet(stream.url, { headers: { Range: `bytes=${first}-${last}` } });
-      if (
-        response.status !== 206 ||
-        !response.body.equals(await fileSlice(file.absPath, first, last))
-      ) {
-        wrong.push(`cycle ${cycle}: ${file.path} ${first}-${last} status ${response.status}`);
-      }
-      t.true(await session.release(stream.token));
-      if (cycle % EVICT_EVERY === 0) evicted += (await session.evict()).removedTorrents;
-      if (cycle % SAMPLE_EVERY === 0) samples.push(sample(cycle, session));
-    }
+    const { samples, wrong, evicted } = await runCycles(t, session, swarms, CYCLES, rangeFor);
     logSamples(t, `${CYCLES} cycles, ${evicted} torrent(s) evicted`, samples);
     t.deepEqual(wrong, []);
-    for (const s of samples) {
-      // Released torrents linger (unusedTorrentLingerMs, 60 s): at most the three stay.
-      t.true((s.torrents?.session ?? 99) <= fixtures.length, `session torrents at ${s.at}`);
-      t.deepEqual(s.torrents?.libtorrent, s.torrents?.session, `libtorrent torrents at ${s.at}`);
-    }
+    // Released torrents linger (unusedTorrentLingerMs, 60 s): at most the three stay.
+    assertTorrents(t, samples, fixtures.length);
     const baseline = samples.find((s) => s.at === WARM_UP);
     if (!baseline) throw new Error('no warm-up sample');
     assertFlat(
       t,
       baseline,
       samples.filter((s) => s.at > WARM_UP),
+      RSS_ANON_GROWTH_MIB,
+    );
+  },
+);
+
+const CHURN_CYCLES = 300;
+const CHURN_WARM_UP = 100;
+
+/** A 4 KiB range in the first 192 KiB: a torrent added again serves it without a long wait. */
+function nearStart(cycle: number): [number, number] {
+  const first = (cycle * RANGE_BYTES) % (192 * 1024);
+  return [first, first + RANGE_BYTES - 1];
+}
+
+test.serial(
+  `${CHURN_CYCLES} cycles in which every evict() removes the three torrents leave fds, threads and torrents flat`,
+  async (t) => {
+    const { single, album, big } = await sharedFixtures();
+    const fixtures = [single, album, big];
+    const swarms = await startSwarms(t, fixtures);
+    // Every released torrent is over a 1-byte cache: each evict() removes all three, from
+    // libtorrent and the disk, and the next cycles add them again.
+    const session = await openSession(t, { cacheMaxBytes: 1 });
+    const { samples, wrong, evicted } = await runCycles(
+      t,
+      session,
+      swarms,
+      CHURN_CYCLES,
+      nearStart,
+    );
+    logSamples(t, `${CHURN_CYCLES} cycles, ${evicted} torrent(s) evicted`, samples);
+    t.deepEqual(wrong, []);
+    t.is(evicted, fixtures.length * (CHURN_CYCLES / EVICT_EVERY));
+    assertTorrents(t, samples, fixtures.length);
+    const baseline = samples.find((s) => s.at === CHURN_WARM_UP);
+    if (!baseline) throw new Error('no warm-up sample');
+    assertFlat(
+      t,
+      baseline,
+      samples.filter((s) => s.at > CHURN_WARM_UP),
       RSS_ANON_GROWTH_MIB,
     );
   },
@@ -172,11 +250,12 @@ test.serial(
   `${WORKERS} worker threads each open a session, stream and close it, and leave nothing behind`,
   async (t) => {
     const { album } = await sharedFixtures();
-    const [swarm] = await startSwarms(t, [album]);
+    const [{ swarm }] = await startSwarms(t, [album]);
     const fileIndex = audioIndices(album)[1];
     const file = album.files[fileIndex];
     // One storage folder for all: each worker finds the last one's cache, as an app restarted.
     const storagePath = tempDir();
+    const before = sample(0);
     const samples: Sample[] = [];
     for (let n = 1; n <= WORKERS; ++n) {
       const range = rangeFor(n, file.size);
@@ -201,7 +280,11 @@ test.serial(
       t.is(await exited, 0, `worker ${n}: exit code`);
       if (n % WORKER_SAMPLE_EVERY === 0) samples.push(sample(n));
     }
-    logSamples(t, `${WORKERS} workers`, samples);
+    logSamples(t, `${WORKERS} workers`, [before, ...samples]);
+    // Every worker's addon instance took its libtorrent and HTTP threads with it.
+    for (const s of samples) {
+      t.true(s.threads <= before.threads + THREAD_SLACK, `threads after ${s.at} workers`);
+    }
     assertFlat(t, samples[0], samples.slice(1), WORKER_RSS_ANON_GROWTH_MIB);
   },
 );
