@@ -171,34 +171,41 @@ async function runCycles(
   return { samples, wrong, evicted };
 }
 
-/** At each sample at most the three torrents, and libtorrent holds what the session knows. */
-function assertTorrents(t: ExecutionContext, samples: readonly Sample[], most: number): void {
+async function threeFixtures(): Promise<Fixture[]> {
+  const { single, album, big } = await sharedFixtures();
+  return [single, album, big];
+}
+
+/**
+ * Every response byte-exact; at each sample at most the three torrents, and libtorrent holds
+ * what the session knows; after the warm-up sample, fds, threads and memory flat.
+ */
+function checkCycles(t: ExecutionContext, results: CycleResults, warmUp: number): void {
+  const { samples, wrong, evicted } = results;
+  logSamples(t, `${samples.at(-1)?.at} cycles, ${evicted} torrent(s) evicted`, samples);
+  t.deepEqual(wrong, []);
   for (const s of samples) {
-    t.true((s.torrents?.session ?? Number.POSITIVE_INFINITY) <= most, `torrents at ${s.at}`);
+    t.true((s.torrents?.session ?? Number.POSITIVE_INFINITY) <= 3, `torrents at ${s.at}`);
     t.deepEqual(s.torrents?.libtorrent, s.torrents?.session, `libtorrent torrents at ${s.at}`);
   }
+  const baseline = samples.find((s) => s.at === warmUp);
+  if (!baseline) throw new Error('no warm-up sample');
+  assertFlat(
+    t,
+    baseline,
+    samples.filter((s) => s.at > warmUp),
+    RSS_ANON_GROWTH_MIB,
+  );
 }
 
 test.serial(
   `${CYCLES} prepare/release cycles over three torrents leave memory, fds, threads and torrents flat`,
   async (t) => {
-    const { single, album, big } = await sharedFixtures();
-    const fixtures = [single, album, big];
-    const swarms = await startSwarms(t, fixtures);
+    const swarms = await startSwarms(t, await threeFixtures());
     const session = await openSession(t);
-    const { samples, wrong, evicted } = await runCycles(t, session, swarms, CYCLES, rangeFor);
-    logSamples(t, `${CYCLES} cycles, ${evicted} torrent(s) evicted`, samples);
-    t.deepEqual(wrong, []);
+    const results = await runCycles(t, session, swarms, CYCLES, rangeFor);
     // Released torrents linger (unusedTorrentLingerMs, 60 s): at most the three stay.
-    assertTorrents(t, samples, fixtures.length);
-    const baseline = samples.find((s) => s.at === WARM_UP);
-    if (!baseline) throw new Error('no warm-up sample');
-    assertFlat(
-      t,
-      baseline,
-      samples.filter((s) => s.at > WARM_UP),
-      RSS_ANON_GROWTH_MIB,
-    );
+    checkCycles(t, results, WARM_UP);
   },
 );
 
@@ -214,31 +221,13 @@ function nearStart(cycle: number): [number, number] {
 test.serial(
   `${CHURN_CYCLES} cycles in which every evict() removes the three torrents leave fds, threads and torrents flat`,
   async (t) => {
-    const { single, album, big } = await sharedFixtures();
-    const fixtures = [single, album, big];
-    const swarms = await startSwarms(t, fixtures);
+    const swarms = await startSwarms(t, await threeFixtures());
     // Every released torrent is over a 1-byte cache: each evict() removes all three, from
     // libtorrent and the disk, and the next cycles add them again.
     const session = await openSession(t, { cacheMaxBytes: 1 });
-    const { samples, wrong, evicted } = await runCycles(
-      t,
-      session,
-      swarms,
-      CHURN_CYCLES,
-      nearStart,
-    );
-    logSamples(t, `${CHURN_CYCLES} cycles, ${evicted} torrent(s) evicted`, samples);
-    t.deepEqual(wrong, []);
-    t.is(evicted, fixtures.length * (CHURN_CYCLES / EVICT_EVERY));
-    assertTorrents(t, samples, fixtures.length);
-    const baseline = samples.find((s) => s.at === CHURN_WARM_UP);
-    if (!baseline) throw new Error('no warm-up sample');
-    assertFlat(
-      t,
-      baseline,
-      samples.filter((s) => s.at > CHURN_WARM_UP),
-      RSS_ANON_GROWTH_MIB,
-    );
+    const results = await runCycles(t, session, swarms, CHURN_CYCLES, nearStart);
+    t.is(results.evicted, swarms.length * (CHURN_CYCLES / EVICT_EVERY));
+    checkCycles(t, results, CHURN_WARM_UP);
   },
 );
 
