@@ -11,13 +11,20 @@ export interface HttpResult {
 
 export function httpGet(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; onFirstChunk?: () => void } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    /** Called when the status line and headers have arrived, before any body byte. */
+    onResponse?: () => void;
+    onFirstChunk?: () => void;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       { method: options.method ?? 'GET', headers: options.headers, agent: false },
       (res) => {
+        options.onResponse?.();
         const chunks: Buffer[] = [];
         let first = true;
         res.on('data', (chunk: Buffer) => {

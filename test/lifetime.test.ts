@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,30 +5,13 @@ import { Worker } from 'node:worker_threads';
 import test from 'ava';
 import { LOOPBACK_SETTINGS, Session } from '../lib/index.ts';
 import { makeFixtures } from './harness/index.ts';
+import { runTsChild } from './helpers.ts';
 
 const CHILD = join(import.meta.dirname, 'child', 'open-session.ts');
 const WORKER = join(import.meta.dirname, 'child', 'worker.cjs');
 
 function runChild(scenario: string, nodeFlags: string[] = []) {
-  return new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve) => {
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CHILD, scenario], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runTsChild(CHILD, [scenario], nodeFlags);
 }
 
 test('a process with an open, idle session exits by itself with code 0', async (t) => {
