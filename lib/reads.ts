@@ -2,7 +2,6 @@
 // (README, Reading without HTTP). Both call the engine's direct reads; every byte has passed
 // its piece's hash, as over HTTP.
 import { Readable } from 'node:stream';
-import type { NativeSession } from '../binding';
 import { toVozduxanError, VozduxanError } from './errors';
 
 /** Options of {@link Session.createReadStream}. */
@@ -48,9 +47,25 @@ export interface StreamFileHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The addon's direct-read calls (binding.d.ts has the same shapes). Declared here so the
+ * published types never reach binding.d.ts, which imports files the package does not ship.
+ */
+interface DirectReadNative {
+  openRead(token: string, first: number, last: number, follow: boolean): number;
+  read(request: {
+    opId: number;
+    readId: number;
+    position: number;
+    length: number;
+  }): Promise<Buffer>;
+  closeRead(readId: number, completed: boolean): void;
+  cancel(opId: number): void;
+}
+
 /** What the readers need from the Session. */
 export interface DirectReadHost {
-  native: NativeSession;
+  native: DirectReadNative;
   nextOpId(): number;
   fileSize(token: string): number;
 }
