@@ -110,8 +110,6 @@ LocalBytes localBytesOf(const std::shared_ptr<Torrent>& torrent, std::int64_t fi
   };
 }
 
-constexpr auto kReindexEvery = std::chrono::seconds(2);
-
 bool complete(const AudioIndex& index) {
   return index.format != AudioFormat::Unknown && index.durationSecs && index.tailFrom < 0;
 }
@@ -119,11 +117,13 @@ bool complete(const AudioIndex& index) {
 }  // namespace
 
 void Stream::indexAudio() {
-  const auto now = std::chrono::steady_clock::now();
+  // Again only when more of the file is local than at the last look: a player's timeupdate
+  // must not re-read the head four times a second, and a finished piece must not wait.
+  const int local = torrent_->countPieces(firstPiece_, lastPiece_);
   {
     std::lock_guard<std::mutex> lock(indexMu_);
-    if (index_ && (complete(*index_) || now - indexedAt_ < kReindexEvery)) return;
-    indexedAt_ = now;
+    if (index_ && (complete(*index_) || local == indexedPieces_)) return;
+    indexedPieces_ = local;
   }
   auto index = std::make_shared<AudioIndex>(
       parseAudioIndex(mime_, size_, localBytesOf(torrent_, fileOffset_, size_)));

@@ -56,7 +56,8 @@ class Stream : public StreamSource {
   double byteRate() const { return byteRate_.load(); }
 
   /// Reads the file's own index (audio_index.h) from what is local: its duration, real byte
-  /// rate and time-to-byte map. Again only while it is incomplete (a tail not yet here).
+  /// rate and time-to-byte map. Again only while it is incomplete and more of the file is
+  /// local than at the last look.
   void indexAudio();
   /// The index read so far (empty until indexAudio found the head).
   std::shared_ptr<const AudioIndex> audioIndex() const;
@@ -118,9 +119,9 @@ class Stream : public StreamSource {
   std::atomic<bool> closedBySession_{false};
   std::atomic<double> byteRate_{0};
   std::atomic<bool> playerReports_{false};
-  mutable std::mutex indexMu_;  // guards index_ and indexedAt_
+  mutable std::mutex indexMu_;  // guards index_ and indexedPieces_
   std::shared_ptr<const AudioIndex> index_;
-  std::chrono::steady_clock::time_point indexedAt_;
+  int indexedPieces_ = -1;  // the file's pieces that were local when index_ was read
 };
 
 }  // namespace vozduxan
