@@ -10,7 +10,6 @@ namespace net = boost::asio;
 
 namespace {
 constexpr std::size_t kMaxChunk = 1 << 20;
-constexpr int kMaxRetries = 2000;  // × 5 ms, as an HTTP response: a finished piece not on disk
 }  // namespace
 
 struct DirectReads::Core : std::enable_shared_from_this<Core> {
@@ -39,7 +38,7 @@ struct DirectReads::Core : std::enable_shared_from_this<Core> {
   }
 
   void retryLater(std::uint64_t opId) {
-    auto timer = std::make_shared<net::steady_timer>(io, std::chrono::milliseconds(5));
+    auto timer = std::make_shared<net::steady_timer>(io, std::chrono::milliseconds(kRetryDelayMs));
     timer->async_wait([weak = weak_from_this(), opId, timer](boost::system::error_code ec) {
       if (ec) return;
       if (auto core = weak.lock()) core->attempt(opId);

@@ -20,7 +20,6 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::size_t kChunkBytes = 1 << 20;
-constexpr int kMaxRetries = 2000;  // × 5 ms: a finished piece not on disk after 10 s is an error
 // While a response is in flight the connection looks this often whether it went stale (a newer
 // request, a release) and whether its client stopped reading: a response stuck in a write to a
 // client that reads nothing ends within this after release(), and frees its stream.
@@ -395,7 +394,7 @@ void HttpConnection::pump() {
         record_.fail("STORAGE_ERROR", true);
         return close();
       }
-      retryTimer_.expires_after(std::chrono::milliseconds(5));
+      retryTimer_.expires_after(std::chrono::milliseconds(kRetryDelayMs));
       retryTimer_.async_wait([self = shared_from_this()](boost::beast::error_code ec) {
         if (!ec) self->pump();
       });

@@ -4,6 +4,11 @@
 
 namespace vozduxan {
 
+/// Retry means trying again after kRetryDelayMs; a piece libtorrent finished whose bytes are
+/// still not on disk after kMaxRetries of them (10 s) is an error.
+constexpr int kRetryDelayMs = 5;
+constexpr int kMaxRetries = 2000;
+
 enum class ReadStatus {
   Ready,   // bytes were read
   NotYet,  // the piece has not arrived: wait for it
