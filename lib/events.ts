@@ -45,9 +45,17 @@ export interface ReadCompletedEvent extends ReadEventBase {
 /**
  * Why a read ended early. `seek`: a newer request on the token; `release`: the stream was
  * released; `close`: the session closed; `client`: the client went away (or destroyed its
- * stream); `beforeStart`: any of those before the read's first byte (see `cause`).
+ * stream); `writeStall`: the client read nothing for `httpWriteStallTimeoutMs` (a paused player
+ * holding its connection), so the server ended the response; `beforeStart`: any of those before
+ * the read's first byte (see `cause`).
  */
-export type ReadCancelReason = 'seek' | 'release' | 'close' | 'client' | 'beforeStart';
+export type ReadCancelReason =
+  | 'seek'
+  | 'release'
+  | 'close'
+  | 'client'
+  | 'writeStall'
+  | 'beforeStart';
 
 /** A read ended before it delivered everything. */
 export interface ReadCancelledEvent extends ReadEventBase {

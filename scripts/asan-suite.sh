@@ -90,7 +90,15 @@ for symbolizer in /usr/lib/llvm-16/bin/llvm-symbolizer "$(command -v llvm-symbol
 done
 export VOZDUXAN_ADDON_PATH=$addon
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$reports/san:log_exe_name=1:detect_stack_use_after_return=0:handle_segv=1:allow_user_segv_handler=1"
-export LSAN_OPTIONS="exitcode=0:max_leaks=50"
+# A promise still pending when Node exits (a prepare in flight at process.exit, a test of its
+# own) keeps the handle napi_create_promise allocated for it: Node-API frees it only when the
+# promise settles, and refuses to settle anything once JS is stopping. It is Node's to free, not
+# ours, so it is suppressed; any other allocation through our code still fails the run.
+suppressions=$build/lsan.supp
+printf 'leak:napi_create_promise\n' >"$suppressions"
+export LSAN_OPTIONS="exitcode=0:max_leaks=50:suppressions=$suppressions"
+# RssAnon bounds (test/soak.test.ts) mean nothing under ASan's quarantine.
+export VOZDUXAN_SANITIZED=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/san:log_exe_name=1"
 
 start=$(date +%s)

@@ -87,3 +87,44 @@ export function runTsChild(
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/** How one read ended: a readCancelled reason, `completed`, or `failed`. */
+export interface ReadEnd {
+  reason: string;
+  bytes: number;
+}
+
+/** The reads of one stream as its events report them (they arrive in batches, after the fact). */
+export interface ReadLog {
+  /** requestIds in the order their reads started. */
+  starts: number[];
+  /** How each ended, by requestId. */
+  ends: Map<number, ReadEnd>;
+  /** The end of the `n`th read to start (from 0), once it is known. */
+  endOf(n: number): ReadEnd | undefined;
+}
+
+/** Records the read events of `token` from now on. */
+export function watchReads(session: Session, token: string): ReadLog {
+  const log: ReadLog = {
+    starts: [],
+    ends: new Map(),
+    endOf: (n) => {
+      const id = log.starts[n];
+      return id === undefined ? undefined : log.ends.get(id);
+    },
+  };
+  session.on('readStarted', (e) => {
+    if (e.token === token) log.starts.push(e.requestId);
+  });
+  session.on('readCancelled', (e) => {
+    if (e.token === token) log.ends.set(e.requestId, { reason: e.reason, bytes: e.bytes });
+  });
+  session.on('readCompleted', (e) => {
+    if (e.token === token) log.ends.set(e.requestId, { reason: 'completed', bytes: e.bytes });
+  });
+  session.on('readFailed', (e) => {
+    if (e.token === token) log.ends.set(e.requestId, { reason: 'failed', bytes: e.bytes });
+  });
+  return log;
+}

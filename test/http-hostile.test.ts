@@ -9,7 +9,7 @@ import test from 'ava';
 import type { Session, SessionConfig, StreamInfo } from '../lib/index.ts';
 import { type Fixture, sleep, startSwarm, waitFor } from './harness/index.ts';
 import { PYTHON, spawnTied, type Tied } from './harness/proc.ts';
-import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
+import { openSession, rejectsWithCode, sharedFixtures, watchReads } from './helpers.ts';
 import { httpGet } from './http-client.ts';
 
 const FLOOD_SESSION = join(import.meta.dirname, 'harness', 'flood-session.ts');
@@ -129,6 +129,25 @@ async function readyStream(
   return { session, stream, fixture };
 }
 
+/**
+ * A paused player: it asks for the whole stream, takes the first bytes, and reads no more. A
+ * process of its own with a small receive buffer (loopback's autotuning would otherwise take the
+ * whole file into the kernel), which exits when its stdin closes.
+ */
+async function pausedPlayer(
+  t: Parameters<typeof openSession>[0],
+  session: Session,
+  stream: StreamInfo,
+): Promise<void> {
+  const player = spawnTied(
+    PYTHON,
+    ['-c', PAUSED_PLAYER, String(session.httpPort), new URL(stream.url).pathname],
+    { guard: 'stdin' },
+  );
+  t.teardown(() => player.stop());
+  await player.waitForLine(/^PAUSED/, 20_000);
+}
+
 /** Listening TCP sockets on `port`, as "ADDR:PORT" hex pairs from /proc/net/tcp{,6}. */
 function listeners(port: number): { v4: string[]; v6: string[] } {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
@@ -242,16 +261,7 @@ test('release() ends a response whose client reads nothing, and evict() then rem
   // missing pieces (a response parked on a piece ends at release() through its wake-up).
   const whole = await httpGet(stream.url);
   t.is(sha256(whole.body), fixture.files[0].sha256);
-  // A paused player: it asked for the whole file, took the first bytes, and reads no more. A
-  // process of its own with a small receive buffer (loopback's autotuning would otherwise take
-  // the whole file into the kernel), which exits when its stdin closes.
-  const player = spawnTied(
-    PYTHON,
-    ['-c', PAUSED_PLAYER, String(session.httpPort), new URL(stream.url).pathname],
-    { guard: 'stdin' },
-  );
-  t.teardown(() => player.stop());
-  await player.waitForLine(/^PAUSED/, 20_000);
+  await pausedPlayer(t, session, stream);
   t.true(await session.release(stream.token));
   // Bounded: the stuck response must end and let go of the torrent, its client still paused.
   const removed = await waitFor(
@@ -263,4 +273,31 @@ test('release() ends a response whose client reads nothing, and evict() then rem
     { timeoutMs: 15_000, intervalMs: 200 },
   );
   t.is(removed, 1);
+});
+
+test('a response whose client reads nothing for httpWriteStallTimeoutMs is ended as writeStall, and the stream serves on', async (t) => {
+  t.timeout(90_000);
+  const { session, stream, fixture } = await readyStream(
+    t,
+    { httpWriteStallTimeoutMs: 500 },
+    'big',
+  );
+  const reads = watchReads(session, stream.token);
+  // As above: the whole file is local, so only the paused client can hold the response up.
+  const whole = await httpGet(stream.url);
+  t.is(sha256(whole.body), fixture.files[0].sha256);
+  const first = await waitFor('the whole GET to end', async () => reads.endOf(0));
+  t.deepEqual(first, { reason: 'completed', bytes: fixture.files[0].size });
+  await pausedPlayer(t, session, stream);
+  // The client is still connected and silent: only the server can end this read.
+  const paused = await waitFor('the paused read to end', async () => reads.endOf(1), {
+    timeoutMs: 30_000,
+  });
+  t.is(paused.reason, 'writeStall');
+  t.true(paused.bytes < fixture.files[0].size, `${paused.bytes} bytes went out`);
+  // What a player does when it plays on: a Range from where it was, byte-exact.
+  const from = Math.floor(fixture.files[0].size / 2);
+  const rest = await httpGet(stream.url, { headers: { Range: `bytes=${from}-` } });
+  t.is(rest.status, 206);
+  t.true(rest.body.equals(readFileSync(fixture.files[0].absPath).subarray(from)));
 });

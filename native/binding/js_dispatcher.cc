@@ -1,25 +1,20 @@
 #include "binding/js_dispatcher.h"
 
 namespace vozduxan::binding {
-namespace {
 
-void runTask(Napi::Env env, Napi::Function, JsDispatcher::Task* task) {
-  // env is null when Node tears the function down with tasks still queued.
-  if (env != nullptr) {
-    try {
-      (*task)(env);
-    } catch (const Napi::Error& e) {
-      // A throwing JS callback (onLog, onProgress) must not take the process down.
-      (void)e;
-    }
+void JsDispatcher::runTask(Napi::Env env, Napi::Function, std::nullptr_t*, Task* task) {
+  const std::unique_ptr<Task> owned(task);  // posted by post(); freed here, run or not
+  // env is null when Node tears the function down at exit with tasks still queued.
+  if (env == nullptr) return;
+  try {
+    (*owned)(env);
+  } catch (const Napi::Error& e) {
+    // A throwing JS callback (onLog, onProgress) must not take the process down.
+    (void)e;
   }
-  delete task;
 }
 
-}  // namespace
-
-JsDispatcher::JsDispatcher(Napi::Env env)
-    : tsfn_(Napi::ThreadSafeFunction::New(env, Napi::Function(), "vozduxan-events", 0, 1)) {
+JsDispatcher::JsDispatcher(Napi::Env env) : tsfn_(Tsfn::New(env, "vozduxan-events", 0, 1)) {
   tsfn_.Unref(env);
 }
 
@@ -28,8 +23,9 @@ JsDispatcher::~JsDispatcher() { release(); }
 void JsDispatcher::post(Task task) {
   std::lock_guard<std::mutex> lock(mu_);
   if (released_) return;
-  auto* heap = new Task(std::move(task));  // ownership passes to runTask
-  if (tsfn_.NonBlockingCall(heap, runTask) != napi_ok) delete heap;
+  auto heap = std::make_unique<Task>(std::move(task));
+  // On success the queue owns the task until runTask frees it.
+  if (tsfn_.NonBlockingCall(heap.get()) == napi_ok) (void)heap.release();
 }
 
 void JsDispatcher::setKeepAlive(Napi::Env env, bool keepAlive) {

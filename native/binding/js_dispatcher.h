@@ -27,7 +27,11 @@ class JsDispatcher {
   void release();
 
  private:
-  Napi::ThreadSafeFunction tsfn_;
+  static void runTask(Napi::Env env, Napi::Function, std::nullptr_t*, Task* task);
+  // Typed: N-API hands queued tasks to runTask with a null env when it tears the function down
+  // at exit, so they are freed. (The untyped Napi::ThreadSafeFunction drops them unfreed.)
+  using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Task, &JsDispatcher::runTask>;
+  Tsfn tsfn_;
   std::mutex mu_;
   bool released_ = false;
   bool keepAlive_ = false;

@@ -38,6 +38,8 @@ const char* cancelReasonName(CancelReason reason) {
       return "close";
     case CancelReason::Client:
       return "client";
+    case CancelReason::WriteStall:
+      return "writeStall";
   }
   return "client";
 }

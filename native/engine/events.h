@@ -26,7 +26,7 @@ enum class EventKind {
 };
 
 /// Why a read ended early (seed 004's classification).
-enum class CancelReason { Seek, Release, Close, Client };
+enum class CancelReason { Seek, Release, Close, Client, WriteStall };
 
 const char* eventName(EventKind kind);
 const char* cancelReasonName(CancelReason reason);

@@ -71,6 +71,7 @@ void HttpConnection::close() {
     record_.cancel(shuttingDown_ || (stale && source_->closedBySession()) ? CancelReason::Close
                    : stale && source_->released()                         ? CancelReason::Release
                    : stale                                                ? CancelReason::Seek
+                   : writeStalled_                                        ? CancelReason::WriteStall
                                                                           : CancelReason::Client);
   }
   // A parked response owns itself: `this` lives to the end of this function, no further.
@@ -133,6 +134,7 @@ void HttpConnection::onDeadline() {
   }
   const bool stale = source_ && !source_->current(generation_);
   const bool stalled = writing_ && now - lastProgress_ >= limits_.writeStallTimeout;
+  writeStalled_ = stalled;
   if (stale || stalled) return close();
   watch();
 }

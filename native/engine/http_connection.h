@@ -124,8 +124,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   State state_ = State::ReadingHeader;
   Clock::time_point idleSince_ = Clock::now();
   Clock::time_point lastProgress_ = Clock::now();
-  bool writing_ = false;  // a write is pending: the write-stall clock runs
-  int unsent_ = -1;       // unsentBytes() at the last look while writing
+  bool writing_ = false;       // a write is pending: the write-stall clock runs
+  bool writeStalled_ = false;  // closed by the write-stall limit, not by the client
+  int unsent_ = -1;            // unsentBytes() at the last look while writing
   bool servedOne_ = false;
   bool allowedOrigin_ = false;  // the request's Origin is in limits_.allowedOrigins
   bool keepAlive_ = true;
