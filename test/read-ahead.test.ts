@@ -10,6 +10,7 @@ import test, { type ExecutionContext } from 'ava';
 import { type Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
 import { type Fixture, type SeederKind, sleep, startSwarm, waitFor } from './harness/index.ts';
 import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
+import { fileSlice } from './http-client.ts';
 
 const WAV_RATE = 176_400; // bytes per second of the fixtures' 44.1 kHz stereo 16-bit WAVs
 const lastOf = (pieces: number[]) => pieces[pieces.length - 1];
@@ -189,6 +190,24 @@ test('a reader held past the cap is no slow load and no stall; the next report f
   t.is(done.sha256, single.files[0].sha256);
   // From here pieces are wanted again: a slow one may report loadSlow, but nothing stalled.
   t.false(alarms.includes('stalled'));
+});
+
+test('a random-access read past the cap moves the window, as a Range request would', async (t) => {
+  t.timeout(30_000);
+  const { single } = await sharedFixtures();
+  const { session, stream } = await cappedStream(t, single, ['libtorrent'], {
+    maxReadAheadSecs: 1,
+    readAheadStaleMs: 600_000, // only the read itself may move the window
+  });
+  session.notifyPosition(stream.token, 0);
+  const size = single.files[0].size;
+  const handle = await session.open(stream.token);
+  t.teardown(() => handle.close());
+  const tail = Buffer.alloc(128);
+  const { bytesRead } = await handle.read(tail, 0, tail.length, size - tail.length);
+  t.is(bytesRead, tail.length);
+  t.deepEqual(tail, await fileSlice(single.files[0].absPath, size - tail.length, size - 1));
+  t.true(session.stats(stream.token).windowLast >= single.numPieces - 1);
 });
 
 test('aria2 seeder (re-unchokes every 10 s): a capped stream with a reporting player plays every byte', async (t) => {
