@@ -50,7 +50,10 @@ void ReadRecord::parked(int piece) {
 }
 
 void ReadRecord::checkSlow(std::chrono::milliseconds softTimeout, bool held) {
-  if (held && parkedAt_) parkedAt_ = Clock::now();
+  if (held) {
+    if (parkedAt_) parkedAt_ = Clock::now();
+    return;
+  }
   if (!open_ || !parkedAt_ || slowReported_ || !hub_) return;
   const double waited =
       std::chrono::duration<double, std::milli>(Clock::now() - *parkedAt_).count();

@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include "engine/prebuffer.h"
+#include "engine/read_record.h"
 #include "engine/request_pacing.h"
 #include "engine/scheduler.h"
 
@@ -73,6 +75,35 @@ TEST_CASE("pacing: a capped stream with its window full on an idle link keeps up
   CHECK(keepingUp({idle}));
   idle.bufferedAhead = 176'400;  // 1 s of a 3 s cap: the window is not full, the link is slow
   CHECK_FALSE(keepingUp({idle}));
+}
+
+TEST_CASE("the prebuffer never holds more than the cap lets in") {
+  const auto start = PrebufferProbe::Clock::now();
+  PrebufferProbe probe(10'000'000, start);
+  probe.limit(176'400);
+  // A slow link sizes a target of seconds of download; the window holds one second of audio.
+  probe.observe(start + std::chrono::seconds(2), 65'536, 150'000, [] { return 176'400.0; });
+  CHECK(probe.target() == 176'400);
+  CHECK_FALSE(probe.filled(100'000));
+  CHECK(probe.filled(262'144));  // the window's one piece
+}
+
+TEST_CASE("a read held by the cap reports no loadSlow, and its wait starts when it is let go") {
+  EventHub hub;
+  hub.setEnabled(true);
+  ReadRecord record;
+  record.begin(&hub, "token", 0, 999);
+  record.parked(3);
+  CHECK(record.parkedPiece() == 3);
+  record.checkSlow(std::chrono::milliseconds(0), true);
+  CHECK(hub.take().empty());
+  record.checkSlow(std::chrono::milliseconds(60'000), false);  // the clock restarted: not yet
+  CHECK(hub.take().empty());
+  record.checkSlow(std::chrono::milliseconds(0), false);
+  const auto events = hub.take();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == EventKind::LoadSlow);
+  CHECK(events[0].piece == 3);
 }
 
 TEST_CASE("the scheduler wants nothing past the cap nor behind the position, in every mode") {
