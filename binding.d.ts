@@ -24,6 +24,8 @@ export interface NativeSessionConfig {
   hangTimeoutMs?: number;
   softTimeoutMs?: number;
   unusedTorrentLingerMs?: number;
+  maxReadAheadSecs?: number;
+  readAheadStaleMs?: number;
   onEvents?: (events: SessionEvent[]) => void;
 }
 
@@ -50,6 +52,7 @@ export interface NativePrepareRequest extends NativeTorrentInput {
   fileIndex: number;
   main?: boolean;
   metadataTimeoutMs?: number;
+  maxReadAheadSecs?: number;
   onProgress?: (fraction: number, status: string) => void;
 }
 

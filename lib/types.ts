@@ -34,6 +34,26 @@ export interface SessionConfig {
    */
   hangTimeoutMs?: number;
   /**
+   * The data saver, for metered links: no piece is wanted that starts more than this many
+   * seconds of audio past the stream's position (the player's last `notifyPosition` or
+   * `notifyTime`, or the start of its last Range request), nor any piece behind it. A reader
+   * that reaches bytes past the cap waits until the position moves (see `readAheadStaleMs`).
+   * The seconds become bytes through the file's byte rate (its header or index, else typical
+   * for its type). A `prepare` may set its own. A finite number > 0 (at most 1e9); absent:
+   * unlimited, the engine downloads the whole file while it plays. Costs: while the window is
+   * full nothing is wanted, so we are not interested in the peers, and a peer may give our
+   * upload slot to someone else; a seek past the window can then wait for an unchoke (aria2 and
+   * Transmission re-decide every 10 s). See the README, Data saver.
+   */
+  maxReadAheadSecs?: number;
+  /**
+   * With `maxReadAheadSecs`: once the player has not reported a position (no `notifyPosition`,
+   * no `notifyTime`, no new Range request) for this long, a reader waiting past the cap no
+   * longer waits: the window moves to it, and follows it until the next report. In ms;
+   * 0 or absent: 3 000.
+   */
+  readAheadStaleMs?: number;
+  /**
    * libtorrent settings by settings_pack name, applied over the engine's defaults, e.g.
    * `{ enable_dht: false, listen_interfaces: '127.0.0.1:0' }`. Unknown names reject with BAD_INPUT.
    */
@@ -120,6 +140,12 @@ export interface PrepareOptions extends TorrentInput {
   main?: boolean;
   /** Overrides the session's metadata timeout for this call, in ms. */
   metadataTimeoutMs?: number;
+  /**
+   * This stream's data-saver cap in seconds of audio, in place of the session's
+   * `maxReadAheadSecs` (a finite number > 0, at most 1e9). Absent: the session's. It can set a
+   * cap or change the session's, not lift it.
+   */
+  maxReadAheadSecs?: number;
   /**
    * Prebuffer progress on the JS thread.
    * @param fraction how much of the prebuffer is verified, 0..1.

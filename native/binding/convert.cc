@@ -83,6 +83,18 @@ double positive(const Napi::Object& options, const char* name, double max, doubl
   return value;
 }
 
+/// maxReadAheadSecs: absent (0: unlimited), or seconds in (0, 1e9]; anything else BadInput
+/// (0 would want nothing at all, not "unlimited").
+double readAheadSecs(const Napi::Object& options) {
+  constexpr const char* kName = "maxReadAheadSecs";
+  if (!present(options, kName)) return 0;
+  const Napi::Value value = options.Get(kName);
+  const double secs = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+  if (!(secs > 0) || secs > kMaxReadAheadSecs)
+    badInput("maxReadAheadSecs must be a finite number of seconds > 0 (at most 1e9), or absent");
+  return secs;
+}
+
 /// The HTTP server's limits and CORS origins (README, HTTP).
 HttpLimits toHttpLimits(const Napi::Object& options) {
   HttpLimits limits;
@@ -137,6 +149,9 @@ SessionConfig toSessionConfig(const Napi::Object& options) {
   if (present(options, "unusedTorrentLingerMs"))
     config.unusedTorrentLinger = optionalMillis(options, "unusedTorrentLingerMs");
   if (auto ms = optionalMillis(options, "hangTimeoutMs"); ms.count() > 0) config.hangTimeout = ms;
+  config.maxReadAheadSecs = readAheadSecs(options);
+  config.readAheadStale = std::chrono::milliseconds(static_cast<std::int64_t>(positive(
+      options, "readAheadStaleMs", kMaxSafe, static_cast<double>(config.readAheadStale.count()))));
   config.caFile = string(options, "caFile");
   if (present(options, "settings")) {
     const Napi::Value raw = options.Get("settings");
@@ -204,6 +219,7 @@ PrepareRequest toPrepareRequest(const Napi::Object& options) {
     request.main = main.As<Napi::Boolean>().Value();
   }
   request.metadataTimeout = optionalMillis(options, "metadataTimeoutMs");
+  request.maxReadAheadSecs = readAheadSecs(options);
   return request;
 }
 

@@ -18,6 +18,8 @@ std::string toToken(const Napi::Value& value);
 constexpr double kMaxSafe = 9007199254740991.0;
 /// cacheTtlSecs is 32-bit: about 136 years.
 constexpr double kMaxTtlSecs = 4294967295.0;
+/// maxReadAheadSecs at most (as notifyTime's seconds): about 31 years of audio.
+constexpr double kMaxReadAheadSecs = 1e9;
 
 /// A whole number of milliseconds up to kMaxSafe (0 when absent); BadInput otherwise.
 std::chrono::milliseconds optionalMillis(const Napi::Object& options, const char* name);

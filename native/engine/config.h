@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/read_ahead.h"
+
 namespace vozduxan {
 
 using SettingValue = std::variant<std::string, std::int64_t, bool>;
@@ -52,6 +54,11 @@ struct SessionConfig {
   /// A stream with work (parked readers, a prebuffer to fill) and no block, piece or byte
   /// arriving for this long reports `stalled` (the hang watchdog).
   std::chrono::milliseconds hangTimeout{60'000};
+  /// The data saver (read_ahead.h): no piece is wanted more than this many seconds of audio past
+  /// the position; 0: unlimited.
+  double maxReadAheadSecs = 0;
+  /// With the cap, a player silent this long no longer holds back a reader parked past it.
+  std::chrono::milliseconds readAheadStale = kDefaultReadAheadStale;
   /// Called from engine threads when events wait (once per batch): the binding then takes them
   /// (Session::takeEvents) on the JS thread.
   std::function<void()> eventsWaiting;
@@ -78,6 +85,7 @@ struct PrepareRequest {
   int fileIndex = 0;
   bool main = true;
   std::chrono::milliseconds metadataTimeout{0};  // 0 → session default
+  double maxReadAheadSecs = 0;                   // 0 → session default
 };
 
 struct StreamInfo {

@@ -18,6 +18,7 @@ struct DirectReads::Core : std::enable_shared_from_this<Core> {
     std::int64_t first = 0;
     std::int64_t last = 0;
     bool follow = false;
+    bool started = false;  // a chunk was asked for: the first one anchors a following read
     ReadRecord record;
   };
   struct Chunk {
@@ -69,6 +70,7 @@ void DirectReads::Core::attempt(std::uint64_t opId) {
   std::shared_ptr<Stream> stream;
   std::int64_t position = 0;
   std::size_t length = 0;
+  bool jump = false;
   {
     std::lock_guard<std::mutex> lock(mu);
     auto chunk = chunks.find(opId);
@@ -76,6 +78,7 @@ void DirectReads::Core::attempt(std::uint64_t opId) {
     auto read = reads.find(chunk->second.readId);
     if (read == reads.end()) return;
     stream = read->second.stream;
+    jump = !read->second.follow;
     position = chunk->second.position;
     length = chunk->second.length;
   }
@@ -84,10 +87,12 @@ void DirectReads::Core::attempt(std::uint64_t opId) {
   ReadStatus status = ReadStatus::Failed;
   std::optional<EngineError> error;
   try {
-    status =
-        stream->read(position, bytes.data(), bytes.size(), got, [weak = weak_from_this(), opId] {
+    status = stream->read(
+        position, bytes.data(), bytes.size(), got,
+        [weak = weak_from_this(), opId] {
           if (auto core = weak.lock()) core->post(opId);
-        });
+        },
+        jump);
   } catch (const std::exception& e) {
     error.emplace(ErrorCode::Internal, e.what());
   }
@@ -150,6 +155,7 @@ std::uint64_t DirectReads::open(std::shared_ptr<Stream> stream, std::int64_t fir
 void DirectReads::read(std::uint64_t opId, std::uint64_t readId, std::int64_t position,
                        std::size_t length, Done done) {
   std::shared_ptr<Stream> follow;
+  bool start = false;
   {
     std::lock_guard<std::mutex> lock(core_->mu);
     auto read = core_->reads.find(readId);
@@ -166,8 +172,10 @@ void DirectReads::read(std::uint64_t opId, std::uint64_t readId, std::int64_t po
         {static_cast<std::int64_t>(std::min(length, kMaxChunk)), end - position + 1}));
     core_->chunks[opId] = Core::Chunk{readId, position, length, std::move(done), 0};
     if (r.follow) follow = r.stream;
+    start = !r.started;
+    r.started = true;
   }
-  if (follow) follow->setPosition(position);
+  if (follow) follow->followReader(position, start);
   core_->post(opId);
 }
 
@@ -211,7 +219,8 @@ void DirectReads::close(std::uint64_t readId, bool completed) {
 
 void DirectReads::checkSlow() {
   std::lock_guard<std::mutex> lock(core_->mu);
-  for (auto& [id, read] : core_->reads) read.record.checkSlow(core_->softTimeout);
+  for (auto& [id, read] : core_->reads)
+    read.record.checkSlow(core_->softTimeout, read.stream->holds(read.record.parkedPiece()));
 }
 
 }  // namespace vozduxan

@@ -113,7 +113,8 @@ void HttpConnection::onDeadline() {
   // Waiting for a request (or the rest of one) for too long.
   if (state_ != State::Responding) return close();
   const auto now = Clock::now();
-  record_.checkSlow(limits_.softTimeout);
+  record_.checkSlow(limits_.softTimeout,
+                    parked_ && source_ && source_->holds(record_.parkedPiece()));
   if (parked_) {
     // Nothing came for the piece it waits for: end it cleanly, the client may ask again.
     if (const auto waited = record_.parkedFor(); waited && *waited >= limits_.parkTimeout) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <set>
 #include <utility>
 #include <vector>
@@ -52,6 +53,7 @@ Operations::Operations(const SessionConfig& config, Torrents& torrents, Streams&
                        Stream::RescheduleRequest reschedule, StreamUrl url, EventHub* events)
     : metadataTimeout_(config.metadataTimeout),
       bufferTimeout_(config.bufferTimeout),
+      readAhead_{config.maxReadAheadSecs, config.readAheadStale},
       torrents_(torrents),
       streams_(streams),
       reschedule_(std::move(reschedule)),
@@ -274,7 +276,10 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
     if (op.request.main) cancelOtherMainPrepares(op, deferred);
     op.stream =
         std::make_shared<Stream>(newStreamToken(), torrent, index, op.request.main, reschedule_);
-    op.stream->setPosition(0);
+    ReadAheadLimit readAhead = readAhead_;
+    if (op.request.maxReadAheadSecs > 0) readAhead.seconds = op.request.maxReadAheadSecs;
+    op.stream->setReadAhead(readAhead);
+    op.stream->anchorAt(0);
     streams_.add(op.stream);
     entry.streamed = true;
     op.prebuffer.emplace(op.stream->size(), now);
@@ -294,6 +299,9 @@ bool Operations::advancePrepare(PendingOp& op, Deferred& deferred) {
     stream.setByteRate(bitrate);
     return bitrate;
   });
+  // Past the cap nothing is wanted: the prebuffer holds at most what the window can.
+  if (stream.readAhead().capped())
+    prebuffer.limit(static_cast<std::int64_t>(std::ceil(stream.readAheadBytes())));
   if (prebuffer.filled(buffered)) {
     StreamInfo result;
     result.token = stream.token();

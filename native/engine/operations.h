@@ -63,6 +63,7 @@ class Operations {
 
   const std::chrono::milliseconds metadataTimeout_;
   const std::chrono::milliseconds bufferTimeout_;
+  const ReadAheadLimit readAhead_;  // the session's; a prepare may set its own cap
   Torrents& torrents_;
   Streams& streams_;
   const Stream::RescheduleRequest reschedule_;

@@ -61,7 +61,12 @@ void PrebufferProbe::observe(Clock::time_point now, std::int64_t buffered, doubl
   target_ = std::min(target_, sizePrebuffer(fileSize_, rate, byteRate_));
 }
 
-std::int64_t PrebufferProbe::target() const { return std::max<std::int64_t>(target_, 1); }
+void PrebufferProbe::limit(std::int64_t maxBytes) { limit_ = std::max<std::int64_t>(maxBytes, 1); }
+
+std::int64_t PrebufferProbe::target() const {
+  const std::int64_t target = limit_ > 0 ? std::min(target_, limit_) : target_;
+  return std::max<std::int64_t>(target, 1);
+}
 
 bool PrebufferProbe::filled(std::int64_t buffered) const {
   return buffered >= target() || buffered >= fileSize_;

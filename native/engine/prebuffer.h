@@ -45,6 +45,8 @@ class PrebufferProbe {
   /// waits for a piece the link will bring before playback needs it.
   void observe(Clock::time_point now, std::int64_t buffered, double libtorrentRate,
                const std::function<double()>& byteRate);
+  /// Never more than `maxBytes` from now on (the data saver's window); sizing later respects it.
+  void limit(std::int64_t maxBytes);
   /// Bytes to hold before the prepare resolves (at least one).
   std::int64_t target() const;
   bool filled(std::int64_t buffered) const;
@@ -54,6 +56,7 @@ class PrebufferProbe {
   std::int64_t fileSize_;
   Clock::time_point start_;
   std::int64_t target_;
+  std::int64_t limit_ = -1;  // -1: none
   bool sized_ = false;
   double byteRate_ = 0;
   Clock::time_point firstPieceAt_;  // when the target was first sized

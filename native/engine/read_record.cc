@@ -49,7 +49,11 @@ void ReadRecord::parked(int piece) {
   parkedPiece_ = piece;
 }
 
-void ReadRecord::checkSlow(std::chrono::milliseconds softTimeout) {
+void ReadRecord::checkSlow(std::chrono::milliseconds softTimeout, bool held) {
+  if (held) {
+    if (parkedAt_) parkedAt_ = Clock::now();
+    return;
+  }
   if (!open_ || !parkedAt_ || slowReported_ || !hub_) return;
   const double waited =
       std::chrono::duration<double, std::milli>(Clock::now() - *parkedAt_).count();

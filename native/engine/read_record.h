@@ -34,8 +34,12 @@ class ReadRecord {
     if (!parkedAt_) return std::nullopt;
     return Clock::now() - *parkedAt_;
   }
-  /// loadSlow once per read, when it has waited at least `softTimeout` for a piece.
-  void checkSlow(std::chrono::milliseconds softTimeout);
+  /// The piece it waits for; -1 while not waiting.
+  int parkedPiece() const { return parkedAt_ ? parkedPiece_ : -1; }
+  /// loadSlow once per read, when it has waited at least `softTimeout` for a piece. `held`: the
+  /// read-ahead cap holds the piece back (the window, not the link, keeps it waiting): its wait
+  /// starts again, so neither loadSlow nor a park time-out counts the time held.
+  void checkSlow(std::chrono::milliseconds softTimeout, bool held = false);
 
   void complete();
   void cancel(CancelReason reason);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/read_ahead.h"
+
 namespace vozduxan {
 namespace {
 
@@ -15,7 +17,9 @@ double comfortableBytes(const PacingInput& s) { return kComfortableBufferSeconds
 bool fallingBehind(const PacingInput& s) {
   if (s.complete || s.byteRate <= 0 || s.downloadRate < 0) return false;
   const bool slowLink = s.downloadRate < kComfortableRateRatio * s.byteRate;
-  const bool thinBuffer = static_cast<double>(s.bufferedAhead) < comfortableBytes(s);
+  const double comfortable =
+      comfortableBufferSeconds(s.readAheadSecs, kComfortableBufferSeconds) * s.byteRate;
+  const bool thinBuffer = static_cast<double>(s.bufferedAhead) < comfortable;
   return slowLink && thinBuffer;
 }
 

@@ -8,9 +8,11 @@
 // blocks per peer once libtorrent's slow start ends). A main stream that falls behind
 // (download rate under 1.3x its byte rate with less than ten seconds buffered) opens the full
 // tiers and a deep pipeline (one second of requests), which a slow or distant swarm needs for
-// its full rate; so does a reader that waits ten seconds of audio past the position of a player
-// that never reported one (a bulk download: the bounded pipeline tops out near 0.8 MB/s on a
-// libtorrent seeder, which answers each pair of requests 43 ms later).
+// its full rate (with a read-ahead cap, 1.5 s or the cap buffered is enough: a link idle because
+// the window is full is not a slow link, see read_ahead.h); so does a reader that waits ten seconds
+// of audio past the position of a player that never reported one (a bulk download: the bounded
+// pipeline tops out near 0.8 MB/s on a libtorrent seeder, which answers each pair of requests 43 ms
+// later).
 #pragma once
 
 #include <chrono>
@@ -48,6 +50,7 @@ struct PacingInput {
   bool complete = false;           // every piece of the file is here
   bool playerReports = false;      // the player reports its position (notifyPosition)
   std::int64_t readerAhead = -1;   // bytes past the position where a reader waits; -1: none
+  double readAheadSecs = 0;        // the data saver's cap (read_ahead.h); 0: none
 };
 
 /// While a main stream keeps up it wants only this much from its first missing piece on (at

@@ -36,9 +36,13 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
   std::vector<Span> spans;
   std::vector<bool> urgent;
   for (const StreamWant& want : wants) {
-    const int first = std::clamp(want.firstPiece, 0, numPieces - 1);
-    const int last = std::clamp(want.lastPiece, first, numPieces - 1);
-    const int position = std::clamp(want.positionPiece, first, last);
+    int first = std::clamp(want.firstPiece, 0, numPieces - 1);
+    int last = std::clamp(want.lastPiece, first, numPieces - 1);
+    int position = std::clamp(want.positionPiece, first, last);
+    if (want.capLastPiece >= 0) {
+      last = std::clamp(want.capLastPiece, position, last);
+      first = position;
+    }
     spans.push_back({first, last, position});
     bool missing = false;
     for (int p = position; p <= std::min(last, position + tuning.urgentPieces - 1); ++p)

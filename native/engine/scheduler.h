@@ -15,6 +15,9 @@
 // bounds what can be in flight; the frontier moves with every verified piece, so the file still
 // downloads at the link's rate.
 //
+// Capped (the data saver, maxReadAheadSecs): each mode as above, but only within the stream's
+// position piece and its capLastPiece; nothing behind the position, nothing past the cap.
+//
 // Urgent mode: while the piece at a stream's position is missing (a cold start or a seek),
 // only it is wanted (the next one at low priority, so we stay interested), by that stream
 // alone. libtorrent requests time-critical pieces only from peers whose request queue has
@@ -52,6 +55,9 @@ struct StreamWant {
   bool main = true;
   /// Bounded mode when > 0: how many missing pieces from the position are wanted.
   int aheadPieces = 0;
+  /// The data saver (read_ahead.h) when >= 0: no piece past it is wanted, nor any before the
+  /// position, in every mode.
+  int capLastPiece = -1;
 };
 
 struct PieceDeadline {

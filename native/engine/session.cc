@@ -342,6 +342,7 @@ void Session::runLoop() {
       guarded([&] { torrents_.repairWhereRequested(); }, onError);
       if (Clock::now() >= nextStatus) {
         guarded([&] { torrents_.reconcileAwaited(deferred); }, onError);
+        guarded([&] { streams_.followStaleReaders(Clock::now()); }, onError);
         guarded([&] { torrents_.pace(); }, onError);
         guarded(
             [&] {
@@ -372,7 +373,9 @@ void Session::reportStreams() {
     w.firstPiece = stream->firstPiece();
     w.lastPiece = stream->lastPiece();
     for (int piece : torrent.awaitedPieces()) {
-      if (piece >= w.firstPiece && piece <= w.lastPiece) w.awaitedPieces.push_back(piece);
+      // A reader held past the read-ahead cap waits for the player, not the swarm: no work.
+      if (piece >= w.firstPiece && piece <= w.lastPiece && !stream->holds(piece))
+        w.awaitedPieces.push_back(piece);
     }
     w.pendingOps = ops_.pendingFor(*stream);
     w.hasWork = !w.awaitedPieces.empty() || w.pendingOps > 0;

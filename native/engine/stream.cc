@@ -43,6 +43,55 @@ void Stream::setPosition(std::int64_t fileByte) {
   if (reschedule_) reschedule_(torrent_);
 }
 
+void Stream::anchorAt(std::int64_t fileByte) {
+  lastReport_.store(std::chrono::steady_clock::now().time_since_epoch().count());
+  setPosition(fileByte);
+}
+
+std::chrono::steady_clock::time_point Stream::lastReport() const {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(lastReport_.load()));
+}
+
+void Stream::followReader(std::int64_t fileByte, bool start) {
+  if (start) return anchorAt(fileByte);
+  // With a cap the reader's chunks move nothing: past the cap it parks (readFor).
+  if (!readAhead_.capped()) setPosition(fileByte);
+}
+
+void Stream::setByteRate(double bytesPerSecond) {
+  const double before = byteRate_.exchange(bytesPerSecond);
+  if (readAhead_.capped() && before != bytesPerSecond && reschedule_) reschedule_(torrent_);
+}
+
+double Stream::readAheadBytes() const {
+  const double rate = byteRate();
+  return vozduxan::readAheadBytes(readAhead_, rate > 0 ? rate : typicalBytesPerSecond(mime_));
+}
+
+int Stream::readAheadLastPiece() const {
+  if (!readAhead_.capped()) return -1;
+  return vozduxan::readAheadLastPiece(fileOffset_ + position(), readAheadBytes(),
+                                      torrent_->info()->piece_length(), lastPiece_);
+}
+
+bool Stream::holds(int piece) const { return readAhead_.capped() && piece > readAheadLastPiece(); }
+
+std::int64_t Stream::pieceStartInFile(int piece) const {
+  const std::int64_t start =
+      static_cast<std::int64_t>(piece) * torrent_->info()->piece_length() - fileOffset_;
+  return std::max<std::int64_t>(start, 0);
+}
+
+void Stream::followStaleReader(std::chrono::steady_clock::time_point now) {
+  if (!readAhead_.capped() || released()) return;
+  const int capLast = readAheadLastPiece();
+  if (capLast >= lastPiece_) return;
+  const int parked = torrent_->firstAwaited(capLast + 1, lastPiece_);
+  if (parked < 0 || !reportsStale(lastReport(), now, readAhead_.staleAfter)) return;
+  setPosition(pieceStartInFile(parked));
+}
+
 StreamStats Stream::stats() const {
   const Torrent& torrent = *torrent_;
   const TorrentStatusSnapshot status = torrent.status();
@@ -74,7 +123,12 @@ PacingInput Stream::pacingInput() const {
   input.bufferedAhead = torrent.contiguousFrom(fileOffset_ + position(), fileOffset_ + size_);
   input.complete = torrent.countPieces(firstPiece_, lastPiece_) == lastPiece_ - firstPiece_ + 1;
   input.playerReports = playerReports();
-  const int awaited = torrent.firstAwaited(pieceAt(position()) + 1, lastPiece_);
+  input.readAheadSecs = readAhead_.seconds;
+  // With a cap nothing past it is wanted: buffered to the file's end is all there is to have, and
+  // a reader parked past the cap waits for the window, not for the link.
+  if (readAhead_.capped() && input.bufferedAhead >= size_ - position()) input.complete = true;
+  const int wantedLast = readAhead_.capped() ? readAheadLastPiece() : lastPiece_;
+  const int awaited = torrent.firstAwaited(pieceAt(position()) + 1, wantedLast);
   if (awaited >= 0) {
     const std::int64_t pieceStart =
         static_cast<std::int64_t>(awaited) * torrent.info()->piece_length();
@@ -169,7 +223,7 @@ std::uint64_t Stream::beginResponse(std::int64_t offset) {
     std::lock_guard<std::mutex> lock(wakeMu_);
     generation = generation_.fetch_add(1) + 1;
   }
-  setPosition(offset);
+  anchorAt(offset);
   // Responses parked on a piece only look at their generation when woken; the piece
   // they wait for may never come now that the window moved. Wake them so the stale
   // ones end (the others simply wait again).
@@ -191,12 +245,29 @@ ReadStatus Stream::read(std::uint64_t generation, std::int64_t offset, char* buf
 }
 
 ReadStatus Stream::read(std::int64_t offset, char* buffer, std::size_t len, std::size_t& got,
-                        std::function<void()> resume) {
-  return readFor(nullptr, offset, buffer, len, got, std::move(resume));
+                        std::function<void()> resume, bool jump) {
+  return readFor(nullptr, offset, buffer, len, got, std::move(resume), jump);
+}
+
+void Stream::moveForMissing(int missing, bool jump) {
+  if (!readAhead_.capped()) {
+    // The reader got ahead of the window: anchor the deadlines at what it waits for.
+    if (missing < windowFirst_.load() || missing > windowLast_.load())
+      setPosition(pieceStartInFile(missing));
+    return;
+  }
+  const MissingPiece m{
+      missing, pieceAt(position()), readAheadLastPiece(), jump,
+      reportsStale(lastReport(), std::chrono::steady_clock::now(), readAhead_.staleAfter)};
+  if (onMissingPiece(m) != ReaderMove::Anchor) return;
+  // A random-access read is a seek, as a Range request is; the others only move the window.
+  if (jump) return anchorAt(pieceStartInFile(missing));
+  setPosition(pieceStartInFile(missing));
 }
 
 ReadStatus Stream::readFor(const std::uint64_t* generation, std::int64_t offset, char* buffer,
-                           std::size_t len, std::size_t& got, std::function<void()> resume) {
+                           std::size_t len, std::size_t& got, std::function<void()> resume,
+                           bool jump) {
   got = 0;
   if (!live(generation) || offset < 0 || offset >= size_) return ReadStatus::Failed;
   len = static_cast<std::size_t>(
@@ -204,12 +275,7 @@ ReadStatus Stream::readFor(const std::uint64_t* generation, std::int64_t offset,
   int missing = -1;
   const ReadStatus status = torrent_->read(fileOffset_ + offset, buffer, len, got, missing);
   if (status == ReadStatus::NotYet) {
-    // The reader got ahead of the window: anchor the deadlines at what it waits for.
-    if (missing < windowFirst_.load() || missing > windowLast_.load()) {
-      const std::int64_t pieceStart =
-          static_cast<std::int64_t>(missing) * torrent_->info()->piece_length() - fileOffset_;
-      setPosition(std::max<std::int64_t>(pieceStart, 0));
-    }
+    moveForMissing(missing, jump);
     // A release or a newer response may have come and woken the parked readers since the check
     // above: look again, under the lock they change it under, before parking.
     std::lock_guard<std::mutex> lock(wakeMu_);

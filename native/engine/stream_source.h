@@ -34,6 +34,9 @@ class StreamSource {
   virtual bool closedBySession() const { return false; }
   /// The torrent's piece that holds a file byte (for events); -1 if unknown.
   virtual int pieceAt(std::int64_t fileByte) const { return -1; }
+  /// Whether a reader parked on `piece` waits for the read-ahead window to reach it rather than
+  /// for the swarm (read_ahead.h): its wait is no slow load.
+  virtual bool holds(int piece) const { return false; }
 };
 
 class StreamDirectory {

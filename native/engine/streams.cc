@@ -31,6 +31,10 @@ bool Streams::uses(const std::string& torrentKey) const {
   return false;
 }
 
+void Streams::followStaleReaders(std::chrono::steady_clock::time_point now) {
+  for (auto& [token, stream] : byToken_) stream->followStaleReader(now);
+}
+
 void Streams::markAllReleased() {
   for (auto& [token, stream] : byToken_) stream->markReleased(true);
 }

@@ -2,6 +2,7 @@
 // room the engine thread and the JS calls share.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,6 +25,8 @@ class Streams {
   /// Whether a stream reads the torrent with this key.
   bool uses(const std::string& torrentKey) const;
   const ByToken& all() const { return byToken_; }
+  /// The read-ahead cap's staleness tick over every stream (Stream::followStaleReader).
+  void followStaleReaders(std::chrono::steady_clock::time_point now);
   /// Close: every stream's responses end at their next chunk.
   void markAllReleased();
   void clear() { byToken_.clear(); }

@@ -386,6 +386,7 @@ void Torrents::reschedule(TorrentEntry& entry) {
     StreamWant want{stream->firstPiece(), stream->lastPiece(), stream->pieceAt(stream->position()),
                     stream->main()};
     want.aheadPieces = pacer_.aheadPieces(stream->main(), info->piece_length());
+    want.capLastPiece = stream->readAheadLastPiece();
     wants.push_back(want);
   }
   const SchedulePlan plan =
