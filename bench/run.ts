@@ -16,8 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cellsFor, clientsFor, readConfig } from './lib/config.ts';
 import { makeFixtures } from './lib/fixtures.ts';
-import { type JobContext, type RunResult, type RunSpec, runOne } from './lib/jobs.ts';
+import type { JobContext, RunResult, RunSpec } from './lib/jobs.ts';
 import { type BenchMeta, writeReport } from './lib/report.ts';
+import { runOne } from './lib/run-one.ts';
 import { Shaper } from './lib/shaper.ts';
 import { nowMs, prng, shuffle } from './lib/util.ts';
 
