@@ -142,9 +142,10 @@ function baseCells(config: Config, job: JobKind): Cell[] {
           for (const source of sources) cells.push({ job, pieceKiB, rate, source });
       break;
     case 'probe':
+    case 'bulk':
       for (const pieceKiB of pieces)
         for (const rate of rates)
-          for (const rttMs of config.rtts)
+          for (const rttMs of job === 'probe' ? config.rtts : config.stallRtts)
             cells.push({ job, pieceKiB, rate, source: 'torrent', rttMs });
       break;
     case 'stall':
@@ -160,12 +161,6 @@ function baseCells(config: Config, job: JobKind): Cell[] {
           for (const burst of config.bursts)
             for (const rttMs of config.rtts)
               cells.push({ job, pieceKiB, rate, source: 'torrent', burst, rttMs });
-      break;
-    case 'bulk':
-      for (const pieceKiB of pieces)
-        for (const rate of rates)
-          for (const rttMs of config.stallRtts)
-            cells.push({ job, pieceKiB, rate, source: 'torrent', rttMs });
       break;
     case 'swarm':
       for (const pieceKiB of pieces) {

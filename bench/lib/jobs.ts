@@ -165,6 +165,12 @@ export function torrentFor(live: Live): BenchTorrent {
   return torrentOf(live.ctx.fixtures, live.cell);
 }
 
+/** Byte offsets in file 0 of the live torrent, by fraction of its size. */
+export function offsetAt(live: Live): (fraction: number) => number {
+  const size = torrentFor(live).files[0]?.size ?? 0;
+  return (f) => Math.floor(size * f);
+}
+
 export async function add(live: Live, fileIndex: number): Promise<Record<string, unknown>> {
   const t = torrentFor(live);
   const source =
@@ -227,8 +233,7 @@ export async function addStream(live: Live): Promise<{ tAdd: number; url: string
 /** 1 + 2 + 7: time to first byte, seeks to 50 % and 90 % while playing at 10 %, release. */
 export async function startJob(live: Live): Promise<void> {
   const { m } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const at = (f: number): number => Math.floor(size * f);
+  const at = offsetAt(live);
   if (live.client.name === 'floor') {
     await floorAdd(live);
     const piece = (offset: number): Promise<number> => floorPiece(live, offset);

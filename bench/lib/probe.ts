@@ -8,8 +8,8 @@ import {
   floorAdd,
   floorPiece,
   type Live,
+  offsetAt,
   player,
-  torrentFor,
 } from './jobs.ts';
 import { nowMs, prng, sleep } from './util.ts';
 
@@ -30,8 +30,7 @@ export function scrubPositions(rep: number, pieceKiB: number): number[] {
  */
 export async function probeJob(live: Live): Promise<void> {
   const { m, cell } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const at = (f: number): number => Math.floor(size * f);
+  const at = offsetAt(live);
   const scrub = scrubPositions(live.rep, cell.pieceKiB);
   if (live.client.name === 'floor') {
     await floorAdd(live);

@@ -234,6 +234,18 @@ export interface Chart {
   svg: string;
 }
 
+/** Adds one SVG chart of a metric over cells and clients (log: a log scale). */
+export type ChartFn = (
+  file: string,
+  title: string,
+  unit: string,
+  cells: Cell[],
+  clients: string[],
+  metric: (c: Cell, client: string) => Stat,
+  log: boolean,
+  note?: string,
+) => void;
+
 /** What every section of the report writes into: the runs, summary.json, summary.md, charts. */
 export interface Reporter {
   runs: Runs;
@@ -247,16 +259,7 @@ export interface Reporter {
   R(cell: Cell, metric: string, client: string, vs: string, a: number, b: number): number;
   /** "median / p95" of a stat, or how many runs failed. */
   cellStr(s: Stat): string;
-  chart(
-    file: string,
-    title: string,
-    unit: string,
-    cells: Cell[],
-    clients: string[],
-    metric: (c: Cell, client: string) => Stat,
-    log: boolean,
-    note?: string,
-  ): void;
+  chart: ChartFn;
 }
 
 export function makeReporter(raw: RawResults): Reporter {
@@ -264,7 +267,7 @@ export function makeReporter(raw: RawResults): Reporter {
   const variants = runs.clients.filter((c) => c.startsWith('ours:'));
   const summary: Summary = { meta: raw.meta, stats: [], ratios: [], targets: [] };
   const md: string[] = [];
-  const charts: { file: string; svg: string }[] = [];
+  const charts: Chart[] = [];
 
   const S = (cell: Cell, client: string, metric: string, scale = 1): Stat => {
     const s = stat(runs.get(cell, client), metric, scale);
@@ -290,16 +293,7 @@ export function makeReporter(raw: RawResults): Reporter {
     const err = s.errors > 0 ? ` (${s.errors} failed)` : '';
     return `${ms(s.median)} / ${ms(s.p95)}${err}`;
   };
-  const chart = (
-    file: string,
-    title: string,
-    unit: string,
-    cells: Cell[],
-    clients: string[],
-    metric: (c: Cell, client: string) => Stat,
-    log: boolean,
-    note?: string,
-  ): void => {
+  const chart: ChartFn = (file, title, unit, cells, clients, metric, log, note) => {
     if (cells.length === 0) return;
     const series: Series[] = clients.map((client) => ({
       name: name(client),

@@ -9,9 +9,9 @@ import {
   floorAdd,
   floorPiece,
   type Live,
+  offsetAt,
   PLAY_BEFORE_SEEK_SECS,
   player,
-  torrentFor,
 } from './jobs.ts';
 import { sleep, withTimeout } from './util.ts';
 
@@ -45,8 +45,7 @@ async function seek(live: Live, url: string, from: Player, offset: number): Prom
  */
 export async function swarmJob(live: Live): Promise<void> {
   const { m } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const at = (f: number): number => Math.floor(size * f);
+  const at = offsetAt(live);
   if (live.client.name === 'floor') {
     await floorAdd(live);
     m.swarm50 = await floorPiece(live, at(0.5));
@@ -71,8 +70,7 @@ export async function swarmJob(live: Live): Promise<void> {
  */
 export async function dropJob(live: Live): Promise<void> {
   const { m, cell } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const target = Math.floor(size * 0.5);
+  const target = offsetAt(live)(0.5);
   const dying = live.seeders[0];
   if (!dying || live.seeders.length < 2) throw new Error('the drop cell needs two seeders');
   const killAfterMs = ((DROP_AT * cell.pieceKiB * KiB) / cell.rate) * 1000;
