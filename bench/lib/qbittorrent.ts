@@ -72,7 +72,7 @@ export async function startQbittorrent(
   const configDir = join(home, 'qBittorrent', 'config');
   await mkdir(configDir, { recursive: true });
   await writeFile(join(configDir, 'qBittorrent.conf'), profile(torrentPort, webPort));
-  const args = [`--profile=${home}`, `--webui-port=${webPort}`];
+  const args = [`--profile=${home}`, `--webui-port=${webPort}`, `--torrenting-port=${torrentPort}`];
   // qbittorrent-nox does not watch its stdin: the kernel ends it with the runner.
   const proc = spawnTied('qbittorrent-nox', args, { guard: 'pdeathsig', cwd: home });
   const api = `http://${LOOPBACK}:${webPort}/api/v2`;
