@@ -102,14 +102,14 @@ export function bulkSection(rep: Reporter): void {
     const pct = (c: string): string => {
       const s = S(cell, c, 'bulkRatio', 100);
       if (s.n === 0) return s.errors ? `fail×${s.errors}` : '–';
-      return `${num(s.median, 0)} % / ${num(s.min, 0)} %${s.errors ? ` (${s.errors} failed)` : ''}`;
+      return `${num(s.median, 1)} % / ${num(s.min, 1)} %${s.errors ? ` (${s.errors} failed)` : ''}`;
     };
     const med = (c: string): number => stat(runs.get(cell, c), 'bulkRatio').median;
     const ours = med('ours');
     const rf = R(cell, 'bulkRatio', 'ours', 'floor', ours, med('floor'));
     const rp = peers.map((p) => R(cell, 'bulkRatio', 'ours', p, ours, med(p)));
     const ok = (cell.rttMs ?? 0) >= 150 && Number.isFinite(ours) ? ours >= 0.9 : null;
-    if (ok === false) fails.push(`${label(cell)}: ${num(ours * 100, 0)} %`);
+    if (ok === false) fails.push(`${label(cell)}: ${num(ours * 100, 1)} %`);
     md.push(row([label(cell), ...clients.map(pct), x(rf), ...rp.map(x), mark(ok)]));
   }
   md.push('');
