@@ -16,8 +16,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cellsFor, clientsFor, readConfig } from './lib/config.ts';
 import { makeFixtures } from './lib/fixtures.ts';
-import { type JobContext, type RunResult, type RunSpec, runOne } from './lib/jobs.ts';
+import type { JobContext, RunResult, RunSpec } from './lib/jobs.ts';
 import { type BenchMeta, writeReport } from './lib/report.ts';
+import { runOne } from './lib/run-one.ts';
 import { Shaper } from './lib/shaper.ts';
 import { nowMs, prng, shuffle } from './lib/util.ts';
 
@@ -94,6 +95,14 @@ async function main(): Promise<void> {
     throw new Error('tc is not available (iproute2); the swarm cells need it');
   const outDir = process.env.BENCH_OUT ?? join(BENCH_DIR, 'results');
   const config = readConfig(outDir);
+  if (
+    config.seeders.includes('qbt') &&
+    spawnSync('qbittorrent-nox', ['--version'], { stdio: 'ignore' }).status !== 0
+  ) {
+    throw new Error(
+      'BENCH_SEEDERS has qbt but qbittorrent-nox is missing: `apt-get install -y qbittorrent-nox`, or BENCH_SEEDERS=lt',
+    );
+  }
   const usesOurs = [...config.clients, ...config.serveClients].some((c) => c.startsWith('ours'));
   const addon = process.env.BENCH_ADDON ?? join(REPO, 'build', 'Release', 'vozduxan.node');
   if (usesOurs && !existsSync(addon)) {

@@ -7,8 +7,8 @@ export interface AddArgs {
   /** Exactly one of torrentPath and magnet (a bare magnet: xt and dn only). */
   torrentPath?: string;
   magnet?: string;
-  /** '127.0.0.1:PORT' of the seeder, added directly. */
-  peer: string;
+  /** '127.0.0.1:PORT' of every seeder (or the delay line in front of it), added directly. */
+  peers: string[];
   fileIndex: number;
   /** For the Node file-server baseline: the file to serve. */
   filePath?: string;

@@ -40,9 +40,7 @@ export async function oursAdapter(
   return {
     async add(args: AddArgs): Promise<Added> {
       const torrent = args.torrentPath ? await readFile(args.torrentPath) : undefined;
-      input = torrent
-        ? { torrent, peers: [args.peer] }
-        : { magnet: args.magnet, peers: [args.peer] };
+      input = torrent ? { torrent, peers: args.peers } : { magnet: args.magnet, peers: args.peers };
       const { t0, t1, url, firstProgress: first } = await prepare(args.fileIndex, true);
       return { tAdd: t0, tReady: t1, url, ...(first ? { firstProgress: first } : {}) };
     },

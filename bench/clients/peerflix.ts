@@ -38,7 +38,7 @@ export async function peerflixAdapter(): Promise<Adapter> {
         hostname: '127.0.0.1',
       });
       engine = e;
-      e.connect(args.peer);
+      for (const peer of args.peers) e.connect(peer);
       await new Promise<void>((resolve) => e.once('ready', () => resolve()));
       const tMeta = nowMs();
       if (!e.server.listening)

@@ -51,7 +51,7 @@ export async function webtorrentAdapter(): Promise<Adapter> {
       const t = client.add(id, { path: args.savePath, deselect: true, announce: [] });
       torrent = t;
       const addPeer = (): void => {
-        t.addPeer(args.peer);
+        for (const peer of args.peers) t.addPeer(peer);
       };
       if (t.infoHash) addPeer();
       else t.once('infoHash', addPeer);

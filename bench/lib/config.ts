@@ -1,4 +1,6 @@
-import type { Cell, Consumer, JobKind, Source } from './jobs.ts';
+import type { Burst, Cell, Consumer, JobKind, Source } from './jobs.ts';
+import type { SeederKind } from './seeder.ts';
+import { DROP_SURVIVOR_SHARE, SWARM_RATES } from './swarm.ts';
 
 type Settings = Record<string, string | number | boolean>;
 
@@ -14,8 +16,13 @@ export interface Config {
   rates: number[];
   sources: Source[];
   consumers: Consumer[];
-  /** Round trips of the probe job's delay line, ms (0: none). */
+  /** Round trips of the probe and burst jobs' delay line, ms (0: none). */
   rtts: number[];
+  /** Round trips of the stall and bulk jobs (stalls under the round trip), ms (0: none). */
+  stallRtts: number[];
+  bursts: Burst[];
+  /** Seeder implementations; every swarm cell runs once with each. */
+  seeders: SeederKind[];
   playSecs: number;
   mainSeconds: number;
   serveBytes: number;
@@ -88,7 +95,7 @@ export function readConfig(outDir: string): Config {
     quick,
     reps: Number(process.env.BENCH_REPS ?? (quick ? 1 : 5)),
     seed: Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 31)),
-    jobs: list('BENCH_JOBS', 'serve,start,probe,stall,cpu,next') as JobKind[],
+    jobs: list('BENCH_JOBS', 'serve,start,probe,burst,stall,bulk,swarm,drop,cpu,next') as JobKind[],
     clients,
     serveClients: list('BENCH_SERVE_CLIENTS', 'ours,nodefs'),
     pieces: list('BENCH_PIECES', quick ? '256' : '64,256,1024').map(Number),
@@ -96,6 +103,9 @@ export function readConfig(outDir: string): Config {
     sources: list('BENCH_SOURCES', 'torrent,magnet') as Source[],
     consumers: list('BENCH_CONSUMERS', 'mp3,flac') as Consumer[],
     rtts: list('BENCH_RTTS', quick ? '0,150' : '0,40,150').map(Number),
+    stallRtts: list('BENCH_STALL_RTTS', '0,150').map(Number),
+    bursts: list('BENCH_BURSTS', 'flac,ogg') as Burst[],
+    seeders: list('BENCH_SEEDERS', quick ? 'lt' : 'lt,qbt') as SeederKind[],
     playSecs: Number(process.env.BENCH_PLAY_SECS ?? (quick ? 8 : 15)),
     mainSeconds: 300,
     serveBytes: bytes(process.env.BENCH_SERVE_SIZE ?? (quick ? '128M' : '256M')),
@@ -109,8 +119,17 @@ export function readConfig(outDir: string): Config {
   };
 }
 
-/** Every cell of the matrix, per job. */
+/** A round trip as a cell field: absent for 0, so the cells without one keep their keys. */
+const rtt = (rttMs: number): { rttMs?: number } => (rttMs > 0 ? { rttMs } : {});
+
+/** Every cell of the matrix, per job: the cells of one seeder, then again with each other seeder. */
 export function cellsFor(config: Config, job: JobKind): Cell[] {
+  const cells = baseCells(config, job);
+  if (job === 'serve') return cells;
+  return config.seeders.flatMap((seeder) => cells.map((c) => ({ ...c, seeder })));
+}
+
+function baseCells(config: Config, job: JobKind): Cell[] {
   const cells: Cell[] = [];
   const { pieces, rates, sources, consumers } = config;
   switch (job) {
@@ -123,16 +142,38 @@ export function cellsFor(config: Config, job: JobKind): Cell[] {
           for (const source of sources) cells.push({ job, pieceKiB, rate, source });
       break;
     case 'probe':
+    case 'bulk':
       for (const pieceKiB of pieces)
         for (const rate of rates)
-          for (const rttMs of config.rtts)
+          for (const rttMs of job === 'probe' ? config.rtts : config.stallRtts)
             cells.push({ job, pieceKiB, rate, source: 'torrent', rttMs });
       break;
     case 'stall':
       for (const pieceKiB of pieces)
         for (const rate of rates)
           for (const consumer of consumers)
-            cells.push({ job, pieceKiB, rate, source: 'torrent', consumer });
+            for (const rttMs of config.stallRtts)
+              cells.push({ job, pieceKiB, rate, source: 'torrent', consumer, ...rtt(rttMs) });
+      break;
+    case 'burst':
+      for (const pieceKiB of pieces)
+        for (const rate of rates)
+          for (const burst of config.bursts)
+            for (const rttMs of config.rtts)
+              cells.push({ job, pieceKiB, rate, source: 'torrent', burst, rttMs });
+      break;
+    case 'swarm':
+      for (const pieceKiB of pieces) {
+        const swarm = [...SWARM_RATES];
+        cells.push({ job, pieceKiB, rate: swarm[0] ?? MiB, source: 'torrent', swarm });
+      }
+      break;
+    case 'drop':
+      for (const pieceKiB of pieces)
+        for (const rate of rates) {
+          const swarm = [rate, Math.round(rate * DROP_SURVIVOR_SHARE)];
+          cells.push({ job, pieceKiB, rate, source: 'torrent', swarm });
+        }
       break;
     case 'cpu':
       cells.push({ job, pieceKiB: 256, rate: MiB, source: 'torrent' });
@@ -152,6 +193,6 @@ export function clientsFor(config: Config, job: JobKind): string[] {
     const variants = config.clients.filter((c) => c.startsWith('ours:'));
     return [...new Set([...config.serveClients, ...variants])];
   }
-  const withFloor = job === 'start' || job === 'probe' || job === 'cpu';
+  const withFloor = job !== 'stall' && job !== 'next';
   return config.clients.filter((c) => withFloor || c !== 'floor');
 }

@@ -1,26 +1,46 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PYTHON } from '../../test/harness/proc.ts';
-import { Client, type Usage } from './child.ts';
-import { startDelayLine } from './delay.ts';
+import type { Client, Usage } from './child.ts';
 import type { BenchTorrent, Fixtures } from './fixtures.ts';
 import { type Fetched, Player, RawConnection } from './http.ts';
-import { probeJob } from './probe.ts';
-import { type Seeder, startSeeder } from './seeder.ts';
-import { SEEDER_PORT, type Shaper } from './shaper.ts';
-import { errorText, nowMs, prng, quantile, sleep, withTimeout } from './util.ts';
+import type { Seeder, SeederKind } from './seeder.ts';
+import type { Shaper } from './shaper.ts';
+import { nowMs, prng, quantile, sleep, withTimeout } from './util.ts';
 
-export type JobKind = 'serve' | 'start' | 'probe' | 'stall' | 'cpu' | 'next';
+export type JobKind =
+  | 'serve'
+  | 'start'
+  | 'probe'
+  | 'stall'
+  | 'cpu'
+  | 'next'
+  | 'burst'
+  | 'swarm'
+  | 'drop'
+  | 'bulk';
+/** The jobs in report order. */
+export const JOB_KINDS: readonly JobKind[] = [
+  'serve',
+  'start',
+  'probe',
+  'burst',
+  'stall',
+  'bulk',
+  'swarm',
+  'drop',
+  'cpu',
+  'next',
+];
 export type Source = 'torrent' | 'magnet';
 export type Consumer = 'mp3' | 'flac';
+/** A browser's seek burst: Chromium's FLAC seek (seek point, then target) or its Ogg bisection. */
+export type Burst = 'flac' | 'ogg';
 
 /** Playback rates of the paced consumers, bytes per second: 320 kbit/s and 1.4 Mbit/s. */
 export const CONSUMER_RATE: Record<Consumer, number> = { mp3: 40_000, flac: 175_000 };
 /** The player's buffer: playback starts, and restarts after a stall, once it holds this much. */
 export const BUFFER_SECS = 2;
 /** How long the player plays at 10 % before each seek. */
-const PLAY_BEFORE_SEEK_SECS = 1;
+export const PLAY_BEFORE_SEEK_SECS = 1;
 
 export interface Cell {
   job: JobKind;
@@ -32,6 +52,16 @@ export interface Cell {
   prefetch?: boolean;
   /** Round trip added by a delay line between every client and the seeder, ms. */
   rttMs?: number;
+  /** The seeder implementation; absent: the Python libtorrent seeder ('lt'). */
+  seeder?: SeederKind;
+  burst?: Burst;
+  /** Several seeders, each at its own rate on its own shaped port (the first one at `rate`). */
+  swarm?: number[];
+}
+
+/** The seeders' rates of a cell: one at `rate` unless it is a swarm. */
+export function seederRates(c: Cell): number[] {
+  return c.swarm ?? [c.rate];
 }
 
 export function rateLabel(rate: number): string {
@@ -47,7 +77,11 @@ export function cellKey(c: Cell): string {
   const parts: string[] = [c.job, pieceLabel(c.pieceKiB), rateLabel(c.rate), c.source];
   if (c.consumer) parts.push(c.consumer);
   if (c.prefetch !== undefined) parts.push(c.prefetch ? 'prefetch' : 'no prefetch');
+  if (c.burst) parts.push(`${c.burst} burst`);
+  if (c.swarm) parts.push(`seeders ${c.swarm.map(rateLabel).join(' + ')}`);
   if (c.rttMs !== undefined) parts.push(`${c.rttMs} ms RTT`);
+  // The libtorrent seeder is the default and stays out of the key (older raw files re-render).
+  if (c.seeder && c.seeder !== 'lt') parts.push(c.seeder);
   return parts.join(' · ');
 }
 
@@ -91,37 +125,15 @@ export interface JobContext {
   notify: boolean;
 }
 
-const CLIENT_MAIN = fileURLToPath(new URL('../clients/main.ts', import.meta.url));
-const FLOOR = fileURLToPath(new URL('../peers/floor.py', import.meta.url));
-
-/**
- * The serving job's warm-up only fills the cache: it takes libtorrent's deep request pipeline
- * (the engine keeps it shallow for seeks, which caps a bulk download on loopback near 1.5 MB/s
- * and made each warm-up of 256 MiB take three minutes). What it measures is served from disk.
- */
-const SERVE_WARM_UP_SETTINGS = { request_queue_time: 3 };
-
-function spawnClient(ctx: JobContext, name: string, job: JobKind, savePath: string): Client {
-  if (name === 'floor') return new Client(name, PYTHON, [FLOOR, '{}'], ctx.repoRoot);
-  const [kind = ''] = name.split(':');
-  const own = kind === 'ours' ? (ctx.oursSettings[name] ?? {}) : {};
-  const settings = kind === 'ours' && job === 'serve' ? { ...SERVE_WARM_UP_SETTINGS, ...own } : own;
-  const addonDir = ctx.addonDirs[name];
-  return new Client(
-    name,
-    process.execPath,
-    ['--import', 'tsx', CLIENT_MAIN, kind, JSON.stringify(settings), savePath],
-    ctx.repoRoot,
-    addonDir ? { ...process.env, VOZDUXAN_PREBUILD: addonDir } : undefined,
-  );
-}
-
 export interface Live {
   ctx: JobContext;
   cell: Cell;
   rep: number;
   client: Client;
-  seeder: Seeder | null;
+  /** The seeder processes, in the order of seederRates(cell). */
+  seeders: Seeder[];
+  /** What the client dials: the seeders, or the delay lines in front of them. */
+  peers: string[];
   savePath: string;
   m: Record<string, number>;
 }
@@ -138,21 +150,46 @@ export function str(msg: Record<string, unknown>, key: string): string {
   return v;
 }
 
-export function torrentFor(live: Live): BenchTorrent {
-  const { fixtures } = live.ctx;
-  if (live.cell.job === 'next' || live.cell.job === 'cpu') return fixtures.album;
-  if (live.cell.job === 'serve') return fixtures.serve;
-  const t = fixtures.main.get(live.cell.pieceKiB);
-  if (!t) throw new Error(`no fixture with ${live.cell.pieceKiB} KiB pieces`);
+/** The torrent a cell plays: the album, the serving file, the Ogg, a bulk track or the main FLAC. */
+export function torrentOf(fixtures: Fixtures, cell: Cell): BenchTorrent {
+  if (cell.job === 'next' || cell.job === 'cpu') return fixtures.album;
+  if (cell.job === 'serve') return fixtures.serve;
+  const set =
+    cell.job === 'bulk' ? fixtures.bulk : cell.burst === 'ogg' ? fixtures.ogg : fixtures.main;
+  const t = set.get(cell.pieceKiB);
+  if (!t) throw new Error(`no fixture with ${cell.pieceKiB} KiB pieces for ${cellKey(cell)}`);
   return t;
+}
+
+export function torrentFor(live: Live): BenchTorrent {
+  return torrentOf(live.ctx.fixtures, live.cell);
+}
+
+/** Byte offsets in file 0 of the live torrent, by fraction of its size. */
+export function offsetAt(live: Live): (fraction: number) => number {
+  const size = torrentFor(live).files[0]?.size ?? 0;
+  return (f) => Math.floor(size * f);
 }
 
 export async function add(live: Live, fileIndex: number): Promise<Record<string, unknown>> {
   const t = torrentFor(live);
   const source =
     live.cell.source === 'magnet' ? { magnet: t.magnet } : { torrentPath: t.torrentPath };
-  const args = { savePath: live.savePath, peer: live.seeder?.peer ?? '', fileIndex, ...source };
+  const args = { savePath: live.savePath, peers: live.peers, fileIndex, ...source };
   return live.client.call('add', args, 90_000);
+}
+
+/** The floor's add: first byte (its first piece in) from the add call, and the metadata time. */
+export async function floorAdd(live: Live): Promise<void> {
+  const a = await add(live, 0);
+  live.m.ttfb = num(a, 'tReady') - num(a, 'tAdd');
+  live.m.metadata = num(a, 'tMeta') - num(a, 'tAdd');
+}
+
+/** The floor fetches the one piece holding `offset` of file 0: ms, on its own clock. */
+export async function floorPiece(live: Live, offset: number): Promise<number> {
+  const r = await live.client.call('piece', { fileIndex: 0, offset });
+  return num(r, 't1') - num(r, 't0');
 }
 
 export function player(
@@ -194,18 +231,12 @@ export async function addStream(live: Live): Promise<{ tAdd: number; url: string
 }
 
 /** 1 + 2 + 7: time to first byte, seeks to 50 % and 90 % while playing at 10 %, release. */
-async function startJob(live: Live): Promise<void> {
+export async function startJob(live: Live): Promise<void> {
   const { m } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const at = (f: number): number => Math.floor(size * f);
+  const at = offsetAt(live);
   if (live.client.name === 'floor') {
-    const a = await add(live, 0);
-    m.ttfb = num(a, 'tReady') - num(a, 'tAdd');
-    m.metadata = num(a, 'tMeta') - num(a, 'tAdd');
-    const piece = async (offset: number): Promise<number> => {
-      const r = await live.client.call('piece', { fileIndex: 0, offset });
-      return num(r, 't1') - num(r, 't0');
-    };
+    await floorAdd(live);
+    const piece = (offset: number): Promise<number> => floorPiece(live, offset);
     m.seek10 = await piece(at(0.1));
     await sleep(PLAY_BEFORE_SEEK_SECS * 1000);
     m.seek50 = await piece(at(0.5));
@@ -261,7 +292,7 @@ async function startJob(live: Live): Promise<void> {
 }
 
 /** 3: stalls of a paced consumer with a 2 s buffer, from the first byte of the file. */
-async function stallJob(live: Live): Promise<void> {
+export async function stallJob(live: Live): Promise<void> {
   const { m, cell, ctx } = live;
   const rate = CONSUMER_RATE[cell.consumer ?? 'flac'];
   const a = await add(live, 0);
@@ -283,30 +314,40 @@ async function stallJob(live: Live): Promise<void> {
   m.stallRatio = p.stallMs / (ctx.playSecs * 1000);
 }
 
-/** 4: the same work for every client: fetch one 9.6 MB track completely, as fast as it comes. */
-async function cpuJob(live: Live): Promise<void> {
-  const { m } = live;
-  if (live.client.name === 'floor') {
-    const a = await add(live, 0);
-    const r = await live.client.call('fetch', { fileIndex: 0 }, 120_000);
-    m.fetch = num(r, 't1') - num(a, 'tAdd');
-    return;
-  }
+/**
+ * File 0 of the cell's torrent, whole, as fast as it comes: the floor into its storage, the others
+ * over one plain GET (no Range, no position reports). Times from the add call to the last byte.
+ */
+export async function fetchWhole(
+  live: Live,
+  timeoutMs: number,
+): Promise<{ tAdd: number; tEnd: number }> {
   const a = await add(live, 0);
+  const tAdd = num(a, 'tAdd');
+  if (live.client.name === 'floor') {
+    const r = await live.client.call('fetch', { fileIndex: 0 }, timeoutMs);
+    return { tAdd, tEnd: num(r, 't1') };
+  }
   const url = new URL(str(a, 'url'));
   const conn = new RawConnection(Number(url.port));
   try {
-    const r = await withTimeout('full fetch', 120_000, conn.get(url.pathname));
-    const want = live.ctx.fixtures.album.files[0]?.size ?? -1;
+    const r = await withTimeout('full fetch', timeoutMs, conn.get(url.pathname));
+    const want = torrentFor(live).files[0]?.size ?? -1;
     if (r.bytes !== want) throw new Error(`fetched ${r.bytes} bytes, expected ${want}`);
-    m.fetch = r.tEnd - num(a, 'tAdd');
+    return { tAdd, tEnd: r.tEnd };
   } finally {
     conn.close();
   }
 }
 
+/** 4: the same work for every client: fetch one 9.6 MB track completely, as fast as it comes. */
+export async function cpuJob(live: Live): Promise<void> {
+  const { tAdd, tEnd } = await fetchWhole(live, 120_000);
+  live.m.fetch = tEnd - tAdd;
+}
+
 /** 6: start of the next album track, with the next track prefetched or not. */
-async function nextJob(live: Live): Promise<void> {
+export async function nextJob(live: Live): Promise<void> {
   const { m, cell } = live;
   const rate = CONSUMER_RATE.flac;
   const a = await add(live, 0);
@@ -340,7 +381,7 @@ async function fetchAll(port: number, path: string, size: number): Promise<Fetch
 }
 
 /** 5: serving a fully cached file: full GETs and random 64 KiB ranges on one keep-alive connection. */
-async function serveJob(live: Live): Promise<void> {
+export async function serveJob(live: Live): Promise<void> {
   const { m, ctx } = live;
   const file = ctx.fixtures.serve.files[0];
   if (!file) throw new Error('no serve fixture');
@@ -380,95 +421,4 @@ async function serveJob(live: Live): Promise<void> {
   m.rangeMBps = (ctx.serveRanges * chunk) / secs / 1e6;
   m.rangeP50 = quantile(lat, 0.5);
   m.rangeP99 = quantile(lat, 0.99);
-}
-
-const JOBS: Record<JobKind, (live: Live) => Promise<void>> = {
-  serve: serveJob,
-  start: startJob,
-  stall: stallJob,
-  cpu: cpuJob,
-  next: nextJob,
-  probe: probeJob,
-};
-
-const JOB_TIMEOUT_MS: Record<JobKind, (ctx: JobContext) => number> = {
-  serve: () => 600_000,
-  start: () => 240_000,
-  stall: (ctx) => ctx.playSecs * 6_000 + 120_000,
-  cpu: () => 180_000,
-  next: () => 180_000,
-  probe: () => 240_000,
-};
-
-/** One run: a fresh seeder, a fresh client process with empty storage, the job, teardown. */
-export async function runOne(ctx: JobContext, spec: RunSpec): Promise<RunResult> {
-  const { cell } = spec;
-  const started = nowMs();
-  const result: RunResult = {
-    job: cell.job,
-    cellKey: cellKey(cell),
-    cell,
-    client: spec.client,
-    rep: spec.rep,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    metrics: {},
-  };
-  const savePath = await mkdtemp(join(ctx.tmpRoot, 'store-'));
-  let client: Client | null = null;
-  let seeder: Seeder | null = null;
-  let delayLine: Seeder | null = null;
-  try {
-    if (ctx.shaper) {
-      if (cell.rate > 0) ctx.shaper.setRate(cell.rate);
-      else throw new Error('shaped run without a rate');
-    }
-    const needsSeeder = spec.client !== 'nodefs';
-    const torrent =
-      cell.job === 'serve'
-        ? ctx.fixtures.serve
-        : cell.job === 'next' || cell.job === 'cpu'
-          ? ctx.fixtures.album
-          : ctx.fixtures.main.get(cell.pieceKiB);
-    if (!torrent) throw new Error(`no torrent for ${cellKey(cell)}`);
-    client = spawnClient(ctx, spec.client, cell.job, savePath);
-    const c = client;
-    [seeder] = await Promise.all([
-      needsSeeder
-        ? startSeeder(torrent.torrentPath, torrent.dataDir, ctx.shaper ? SEEDER_PORT : 0)
-        : null,
-      c.ready(60_000),
-    ]);
-    if (seeder && cell.rttMs) {
-      // Every client, the floor too, reaches the seeder through the same delay line.
-      delayLine = await startDelayLine(seeder.peer, cell.rttMs);
-    }
-    // Apps create their session long before the user picks a track: the add call lands at a
-    // random phase of every client's internal timers (libtorrent's once-a-second tick).
-    const [lo, hi] = ctx.idleMs;
-    const idle = lo + ctx.random() * (hi - lo);
-    if (idle > 0) await sleep(idle);
-    result.idleMs = idle;
-    c.mark();
-    const live: Live = {
-      ctx,
-      cell,
-      rep: spec.rep,
-      client: c,
-      seeder: delayLine ?? seeder,
-      savePath,
-      m: result.metrics,
-    };
-    await withTimeout(`${cell.job} job`, JOB_TIMEOUT_MS[cell.job](ctx), JOBS[cell.job](live));
-    result.usage = c.usage();
-  } catch (error) {
-    result.error = errorText(error).slice(0, 4000);
-  } finally {
-    await client?.stop().catch(() => client?.kill());
-    await delayLine?.stop();
-    await seeder?.stop();
-    await rm(savePath, { recursive: true, force: true }).catch(() => {});
-    result.durationMs = nowMs() - started;
-  }
-  return result;
 }

@@ -2,14 +2,14 @@
 // or APEv2 tag, an M4A `moov` at the end), and a scrub. No playing in between, so whatever the
 // young connection queued for the head is still in front of the seek.
 import {
-  add,
   addStream,
   CONSUMER_RATE,
   firstByte,
+  floorAdd,
+  floorPiece,
   type Live,
-  num,
+  offsetAt,
   player,
-  torrentFor,
 } from './jobs.ts';
 import { nowMs, prng, sleep } from './util.ts';
 
@@ -30,16 +30,11 @@ export function scrubPositions(rep: number, pieceKiB: number): number[] {
  */
 export async function probeJob(live: Live): Promise<void> {
   const { m, cell } = live;
-  const size = torrentFor(live).files[0]?.size ?? 0;
-  const at = (f: number): number => Math.floor(size * f);
+  const at = offsetAt(live);
   const scrub = scrubPositions(live.rep, cell.pieceKiB);
   if (live.client.name === 'floor') {
-    const a = await add(live, 0);
-    m.ttfb = num(a, 'tReady') - num(a, 'tAdd');
-    const piece = async (offset: number): Promise<number> => {
-      const r = await live.client.call('piece', { fileIndex: 0, offset });
-      return num(r, 't1') - num(r, 't0');
-    };
+    await floorAdd(live);
+    const piece = (offset: number): Promise<number> => floorPiece(live, offset);
     m.probe50 = await piece(at(0.5));
     m.probe90 = await piece(at(0.9));
     // The floor of the scrub's last request: its piece alone, nothing else asked.

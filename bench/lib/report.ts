@@ -1,272 +1,34 @@
 // Turns raw runs into bench/results/summary.{json,md} and one SVG chart per metric.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './config.ts';
+import { BUFFER_SECS, type Cell, CONSUMER_RATE, rateLabel } from './jobs.ts';
 import {
-  BUFFER_SECS,
-  type Cell,
-  CONSUMER_RATE,
-  cellKey,
-  type JobKind,
-  pieceLabel,
-  type RunResult,
-  rateLabel,
-} from './jobs.ts';
-import { groupedBars, type Series } from './svg.ts';
-import { quantile } from './util.ts';
+  type BenchMeta,
+  cellOrder,
+  label,
+  makeReporter,
+  mark,
+  ms,
+  name,
+  num,
+  PEERS,
+  type RawResults,
+  ratio,
+  short,
+  stat,
+  usageStat,
+  x,
+} from './report-core.ts';
+import { bulkSection, burstSections, swarmSections } from './report-patterns.ts';
+import { ratioSections } from './report-ratios.ts';
 
-export interface BenchMeta {
-  startedAt: string;
-  finishedAt: string;
-  gitRev: string;
-  /** native/ or lib/ had uncommitted changes when the run started. */
-  gitDirty: boolean;
-  /** First 16 hex digits of the tested addon's sha256. */
-  addonSha256?: string;
-  /** The addon file that was copied and tested. */
-  addon?: string;
-  node: string;
-  kernel: string;
-  cpu: string;
-  config: Config;
-}
-
-export interface RawResults {
-  meta: BenchMeta;
-  runs: RunResult[];
-}
-
-export interface Stat {
-  n: number;
-  errors: number;
-  median: number;
-  p95: number;
-  min: number;
-  max: number;
-}
-
-const NAMES: Record<string, string> = {
-  floor: 'floor (libtorrent leecher)',
-  ours: 'vozduxan',
-  webtorrent: 'WebTorrent 3',
-  peerflix: 'torrent-stream (peerflix)',
-  nodefs: 'Node http + fs.createReadStream',
-};
-const SHORT: Record<string, string> = {
-  floor: 'floor',
-  ours: 'ours',
-  webtorrent: 'WT',
-  peerflix: 'TS',
-  nodefs: 'Node fs',
-};
-const COLORS: Record<string, string> = {
-  floor: '#8c8c8c',
-  ours: '#1f77b4',
-  webtorrent: '#ff7f0e',
-  peerflix: '#2ca02c',
-  nodefs: '#9467bd',
-};
-const VARIANT_COLORS = ['#17becf', '#d62728', '#bcbd22', '#e377c2', '#8c564b', '#7f7f7f'];
-const PEERS = ['webtorrent', 'peerflix'] as const;
-
-function name(client: string): string {
-  return client.startsWith('ours:') ? `vozduxan [${client.slice(5)}]` : (NAMES[client] ?? client);
-}
-
-function short(client: string): string {
-  return client.startsWith('ours:') ? `ours[${client.slice(5)}]` : (SHORT[client] ?? client);
-}
-
-function color(client: string, variants: string[]): string {
-  if (client.startsWith('ours:'))
-    return VARIANT_COLORS[variants.indexOf(client) % VARIANT_COLORS.length] ?? '#000';
-  return COLORS[client] ?? '#000';
-}
-
-export function stat(runs: readonly RunResult[], metric: string, scale = 1): Stat {
-  const values = runs
-    .map((r) => r.metrics[metric])
-    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const scaled = values.map((v) => v * scale);
-  return {
-    n: values.length,
-    errors: runs.filter((r) => r.error).length,
-    median: quantile(scaled, 0.5),
-    p95: quantile(scaled, 0.95),
-    min: quantile(scaled, 0),
-    max: quantile(scaled, 1),
-  };
-}
-
-function usageStat(runs: readonly RunResult[], key: 'cpuSeconds' | 'peakRssAnon', scale = 1): Stat {
-  const fake = runs.map((r) => ({ ...r, metrics: { v: r.usage ? r.usage[key] : Number.NaN } }));
-  return stat(fake, 'v', scale);
-}
-
-function ms(v: number): string {
-  if (!Number.isFinite(v)) return '–';
-  if (v < 10) return v.toFixed(2);
-  if (v < 100) return v.toFixed(1);
-  return v.toFixed(0);
-}
-
-function num(v: number, digits = 2): string {
-  return Number.isFinite(v) ? v.toFixed(digits) : '–';
-}
-
-function ratio(a: number, b: number): number {
-  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : Number.NaN;
-}
-
-function x(v: number): string {
-  return Number.isFinite(v) ? `${v.toFixed(2)}×` : '–';
-}
-
-function mark(ok: boolean | null): string {
-  return ok === null ? '–' : ok ? '✅' : '❌';
-}
-
-function cellOrder(a: Cell, b: Cell): number {
-  const jobs: JobKind[] = ['serve', 'start', 'probe', 'stall', 'cpu', 'next'];
-  return (
-    jobs.indexOf(a.job) - jobs.indexOf(b.job) ||
-    a.pieceKiB - b.pieceKiB ||
-    b.rate - a.rate ||
-    (a.source === b.source ? 0 : a.source === 'torrent' ? -1 : 1) ||
-    (a.consumer === b.consumer ? 0 : a.consumer === 'mp3' ? -1 : 1) ||
-    (a.prefetch === b.prefetch ? 0 : a.prefetch ? -1 : 1) ||
-    (a.rttMs ?? 0) - (b.rttMs ?? 0)
-  );
-}
-
-function label(c: Cell): string {
-  switch (c.job) {
-    case 'start':
-      return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.source === 'torrent' ? '.torrent' : 'magnet'}`;
-    case 'probe':
-      return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.rttMs ?? 0} ms RTT`;
-    case 'stall':
-      return `${pieceLabel(c.pieceKiB)} · ${rateLabel(c.rate)} · ${c.consumer === 'mp3' ? 'MP3 320k' : 'FLAC 1.4M'}`;
-    case 'next':
-      return `${rateLabel(c.rate)} · ${c.prefetch ? 'prefetched' : 'not prefetched'}`;
-    default:
-      return cellKey(c);
-  }
-}
-
-class Runs {
-  readonly #by = new Map<string, RunResult[]>();
-  readonly #cells = new Map<string, Cell>();
-  readonly clients: string[];
-
-  constructor(runs: readonly RunResult[]) {
-    const clients = new Set<string>();
-    for (const r of runs) {
-      const k = `${r.cellKey}|${r.client}`;
-      const list = this.#by.get(k) ?? [];
-      list.push(r);
-      this.#by.set(k, list);
-      this.#cells.set(r.cellKey, r.cell);
-      clients.add(r.client);
-    }
-    const order = ['floor', 'ours', 'webtorrent', 'peerflix', 'nodefs'];
-    this.clients = [...clients].sort((a, b) => {
-      const ia = order.indexOf(a.startsWith('ours:') ? 'ours' : a);
-      const ib = order.indexOf(b.startsWith('ours:') ? 'ours' : b);
-      return ia - ib || a.localeCompare(b);
-    });
-  }
-
-  cells(job: JobKind): Cell[] {
-    return [...this.#cells.values()].filter((c) => c.job === job).sort(cellOrder);
-  }
-
-  get(cell: Cell, client: string): RunResult[] {
-    return this.#by.get(`${cellKey(cell)}|${client}`) ?? [];
-  }
-
-  clientsIn(job: JobKind): string[] {
-    return this.clients.filter((c) => this.cells(job).some((cell) => this.get(cell, c).length > 0));
-  }
-}
-
-interface Target {
-  name: string;
-  met: boolean | null;
-  detail: string;
-}
-
-interface Summary {
-  meta: BenchMeta;
-  stats: { job: JobKind; cell: string; client: string; metric: string; stat: Stat }[];
-  ratios: {
-    job: JobKind;
-    cell: string;
-    metric: string;
-    client: string;
-    vs: string;
-    ratio: number;
-  }[];
-  targets: Target[];
-}
+export type { BenchMeta, RawResults };
 
 /** Writes summary.json, summary.md and the charts into outDir; returns the paths written. */
 export function writeReport(raw: RawResults, outDir: string): string[] {
-  const runs = new Runs(raw.runs);
-  const variants = runs.clients.filter((c) => c.startsWith('ours:'));
-  const summary: Summary = { meta: raw.meta, stats: [], ratios: [], targets: [] };
-  const md: string[] = [];
-  const charts: { file: string; svg: string }[] = [];
+  const rep = makeReporter(raw);
+  const { runs, variants, summary, md, charts, S, R, cellStr, chart } = rep;
   const readme: string[] = [];
-
-  const S = (cell: Cell, client: string, metric: string, scale = 1): Stat => {
-    const s = stat(runs.get(cell, client), metric, scale);
-    if (s.n > 0 || s.errors > 0)
-      summary.stats.push({ job: cell.job, cell: label(cell), client, metric, stat: s });
-    return s;
-  };
-  const R = (
-    cell: Cell,
-    metric: string,
-    client: string,
-    vs: string,
-    a: number,
-    b: number,
-  ): number => {
-    const r = ratio(a, b);
-    if (Number.isFinite(r))
-      summary.ratios.push({ job: cell.job, cell: label(cell), metric, client, vs, ratio: r });
-    return r;
-  };
-  const cellStr = (s: Stat): string => {
-    if (s.n === 0) return s.errors > 0 ? `fail×${s.errors}` : '–';
-    const err = s.errors > 0 ? ` (${s.errors} failed)` : '';
-    return `${ms(s.median)} / ${ms(s.p95)}${err}`;
-  };
-  const chart = (
-    file: string,
-    title: string,
-    unit: string,
-    cells: Cell[],
-    clients: string[],
-    metric: (c: Cell, client: string) => Stat,
-    log: boolean,
-    note?: string,
-  ): void => {
-    if (cells.length === 0) return;
-    const series: Series[] = clients.map((client) => ({
-      name: name(client),
-      color: color(client, variants),
-      values: cells.map((cell) => {
-        const s = metric(cell, client);
-        return { median: s.median, p95: s.p95 };
-      }),
-    }));
-    charts.push({
-      file,
-      svg: groupedBars({ title, unit, groups: cells.map(label), series, log, note }),
-    });
-  };
 
   const { meta } = raw;
   md.push(
@@ -277,8 +39,9 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
       `Node ${meta.node}, Linux ${meta.kernel}, ${meta.cpu}. ${meta.config.reps} repetition(s) per cell, shuffled (seed ${meta.config.seed})` +
       `${meta.config.quick ? ', quick mode' : ''}.`,
     '',
-    'One libtorrent seeder per run on 127.0.0.1, its upload shaped by tc htb on lo (1500-byte packets, payload rate ' +
-      'as stated); every client in its own process with empty storage; TCP only, no DHT/LSD/trackers, the seeder added ' +
+    'Fresh seeders per run on 127.0.0.1 (Python libtorrent, or qBittorrent where a cell says so; one, or several in the ' +
+      'swarm cells), each upload shaped by its own tc htb class on lo (1500-byte packets, payload rate as stated); every ' +
+      'client in its own process with empty storage; TCP only, no DHT/LSD/trackers, the seeders added ' +
       `directly. Times are medians / p95 in ms. The player model reads with a ${BUFFER_SECS} s buffer and plays at ` +
       `${CONSUMER_RATE.flac / 1000} kB/s (FLAC) or ${CONSUMER_RATE.mp3 / 1000} kB/s (MP3).`,
     '',
@@ -426,59 +189,34 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
   }
 
   // ---- 1b: seeks right after the first byte, at several round trips -----------------------
-  const probeCells = runs.cells('probe');
-  const probeClients = runs.clientsIn('probe');
-  const probePeers = PEERS.filter((p) => probeClients.includes(p));
-  const probeOurs = probeClients.filter((c) => c.startsWith('ours'));
-  const probeFails: string[] = [];
-  const ratioHeads = [
-    ...probeOurs.map((o) => `${short(o)}÷floor`),
-    ...probePeers.map((p) => `ours÷${short(p)}`),
-  ];
-  const row = (cols: string[]): string => `| ${cols.join(' | ')} |`;
-  for (const [metric, title, limit] of [
-    ['ttfb', 'First byte of `bytes=0-` from the add call', 1.1],
-    ['probe50', 'Seek to 50 % the moment the first byte came', 1.2],
-    ['probe90', "Then a seek to 90 % the moment that one's first byte came", 1.2],
-    ['scrub', 'Scrub: five Ranges 250 ms apart at random positions, the last one', 1.2],
-  ] as const) {
-    if (probeCells.length === 0) break;
-    md.push(
-      `## 1b. ${title} (ms, median / p95)`,
-      '',
-      'No playing in between. The round trip is a userspace delay line between every client (the floor too) and ' +
+  ratioSections(
+    rep,
+    {
+      job: 'probe',
+      number: '1b',
+      note: ({ metric, limit }) =>
+        'No playing in between. The round trip is a userspace delay line between every client (the floor too) and ' +
         `the seeder. Target: ours ≤ ${limit}× floor and ${metric === 'ttfb' ? '≤ the best peer' : 'ahead of both peers'}.`,
-      '',
-      row(['cell', ...probeClients.map(short), ...ratioHeads, 'target']),
-      row(['---', ...probeClients.map(() => '---:'), ...ratioHeads.map(() => '---:'), ':-:']),
-    );
-    for (const cell of probeCells) {
-      const floor = S(cell, 'floor', metric);
-      const ours = S(cell, 'ours', metric);
-      const rf = probeOurs.map((o) =>
-        R(cell, metric, o, 'floor', S(cell, o, metric).median, floor.median),
-      );
-      const peerMed = probePeers.map((p) => S(cell, p, metric).median);
-      const rp = probePeers.map((p, i) =>
-        R(cell, metric, 'ours', p, ours.median, peerMed[i] ?? Number.NaN),
-      );
-      const r0 = ratio(ours.median, floor.median);
-      const ok = Number.isFinite(r0)
-        ? r0 <= limit && peerMed.every((p) => !Number.isFinite(p) || ours.median <= p)
-        : null;
-      if (ok === false) probeFails.push(`${metric} ${label(cell)} (${x(r0)} floor)`);
-      const cols = probeClients.map((c) => cellStr(S(cell, c, metric)));
-      md.push(row([label(cell), ...cols, ...rf.map(x), ...rp.map(x), mark(ok)]));
-    }
-    md.push('');
-  }
-  if (probeCells.length > 0) {
-    summary.targets.push({
-      name: 'Right after the first byte (probe, scrub) ≤ 1.2× floor, first byte ≤ 1.1×, at every round trip',
-      met: probeFails.length === 0,
-      detail: probeFails.length ? `misses: ${probeFails.join('; ')}` : 'all met',
-    });
-  }
+      target:
+        'Right after the first byte (probe, scrub) ≤ 1.2× floor, first byte ≤ 1.1×, at every round trip',
+    },
+    [
+      { metric: 'ttfb', title: 'First byte of `bytes=0-` from the add call', limit: 1.1 },
+      { metric: 'probe50', title: 'Seek to 50 % the moment the first byte came', limit: 1.2 },
+      {
+        metric: 'probe90',
+        title: "Then a seek to 90 % the moment that one's first byte came",
+        limit: 1.2,
+      },
+      {
+        metric: 'scrub',
+        title: 'Scrub: five Ranges 250 ms apart at random positions, the last one',
+        limit: 1.2,
+      },
+    ],
+  );
+  // ---- 1c: bursts as browsers make them ---------------------------------------------------
+  burstSections(rep);
 
   // ---- 3: stalls ---------------------------------------------------------------------------
   const stallCells = runs.cells('stall');
@@ -547,6 +285,8 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
       },
     );
   }
+
+  bulkSection(rep);
 
   // ---- 4: CPU and memory ---------------------------------------------------------------------
   const cpuCells = runs.cells('cpu');
@@ -769,6 +509,9 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
       true,
     );
   }
+
+  // ---- 8, 9: a swarm of three rates, a seeder that drops mid-piece ---------------------------
+  swarmSections(rep);
 
   // ---- variants ------------------------------------------------------------------------------
   if (variants.length > 0) {

@@ -2,8 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { LOOPBACK } from '../../test/harness/net.ts';
 import { PYTHON, spawnTied } from '../../test/harness/proc.ts';
 import { startOrKill } from '../../test/harness/seeders.ts';
+import { startQbittorrent } from './qbittorrent.ts';
 
 const SEEDER = fileURLToPath(new URL('../peers/seeder.py', import.meta.url));
+
+/** The seeder implementations a cell can use: Python libtorrent, qBittorrent 4.5. */
+export type SeederKind = 'lt' | 'qbt';
+export const SEEDER_KINDS: readonly SeederKind[] = ['lt', 'qbt'];
 
 export interface Seeder {
   /** '127.0.0.1:PORT' */
@@ -16,7 +21,7 @@ export interface Seeder {
  * rate limit is the Shaper's htb class on its port, the same for every client. Spawned and
  * awaited as the test harness's seeders are; it has nothing to save, so it is simply killed.
  */
-export async function startSeeder(
+async function startLibtorrent(
   torrentPath: string,
   dataDir: string,
   port: number,
@@ -29,4 +34,17 @@ export async function startSeeder(
     listening = Number(m[1]);
   });
   return { peer: `${LOOPBACK}:${listening}`, stop: () => proc.stop(0, 'SIGKILL') };
+}
+
+/** A fresh seeder of `kind` on `port` (0: any free port); tmpRoot holds qBittorrent's profile. */
+export function startSeeder(
+  kind: SeederKind,
+  torrentPath: string,
+  dataDir: string,
+  port: number,
+  tmpRoot: string,
+): Promise<Seeder> {
+  return kind === 'qbt'
+    ? startQbittorrent(torrentPath, dataDir, port, tmpRoot)
+    : startLibtorrent(torrentPath, dataDir, port);
 }

@@ -5,7 +5,7 @@ zero deadline on it and waits for libtorrent to report it finished (hash-checked
 CLOCK_MONOTONIC milliseconds, the clock Node's process.hrtime.bigint() reads.
 
 Commands (one JSON object per line), each answered with one line:
-  {"op":"add","savePath":..,"torrentPath"|"magnet":..,"peer":"127.0.0.1:P","fileIndex":i}
+  {"op":"add","savePath":..,"torrentPath"|"magnet":..,"peers":["127.0.0.1:P",..],"fileIndex":i}
       -> {"tAdd","tMeta","tReady"}: the file's first piece is in
   {"op":"piece","fileIndex":i,"offset":n}  -> {"t0","t1"}: the piece holding byte n is in
   {"op":"fetch","fileIndex":i}             -> {"t0","t1"}: every piece of the file is in
@@ -35,7 +35,7 @@ class Floor:
         self.ti = None
         self.checked = False
         self.have = set()
-        self.peer = None
+        self.peers = []
         self.last_dial = 0.0
 
     def pump(self, ms):
@@ -56,7 +56,8 @@ class Floor:
         # Re-dial while unconnected (never needed when the seeder is up first; cheap insurance).
         t = time.monotonic()
         if self.h is not None and t - self.last_dial > 1 and self.h.status().num_peers == 0:
-            self.h.connect_peer(self.peer)
+            for peer in self.peers:
+                self.h.connect_peer(peer)
             self.last_dial = t
 
     def wait(self, done):
@@ -88,13 +89,12 @@ class Floor:
             atp.ti = lt.torrent_info(cmd['torrentPath'])
             atp.piece_priorities = [0] * atp.ti.num_pieces()
         atp.save_path = cmd['savePath']
-        host, port = cmd['peer'].rsplit(':', 1)
-        self.peer = (host, int(port))
+        self.peers = [(host, int(port)) for host, port in (p.rsplit(':', 1) for p in cmd['peers'])]
         # libtorrent 2.0 dials peers added to a running torrent only on its once-a-second tick
         # (up to 1 s lost when the session has been idle). Peers given in the add parameters of
         # a torrent added paused are dialled the moment it is resumed (measured: 57 ms instead
         # of 635 ms for a 64 KiB piece at 1 MiB/s). The floor must not pay that tick.
-        atp.peers = [self.peer]
+        atp.peers = self.peers
         atp.flags = torrent_flags() | lt.torrent_flags.paused
         self.ses.async_add_torrent(atp)
         self.wait(lambda: self.h is not None)
