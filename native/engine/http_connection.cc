@@ -271,13 +271,14 @@ void HttpConnection::sendError(http::status status, const std::string& text) {
 
 void HttpConnection::sendMessage(std::shared_ptr<http::response<http::string_body>> response) {
   startWrite();
-  http::async_write(
-      socket_, *response,
-      [self = shared_from_this(), response](boost::beast::error_code ec, std::size_t) {
-        self->endWrite();
-        if (ec || !self->keepAlive_) return self->close();
-        self->readRequest();
-      });
+  auto& message = *response;  // the handler below owns it until the write ends
+  http::async_write(socket_, message,
+                    [self = shared_from_this(), response = std::move(response)](
+                        boost::beast::error_code ec, std::size_t) {
+                      self->endWrite();
+                      if (ec || !self->keepAlive_) return self->close();
+                      self->readRequest();
+                    });
 }
 
 void HttpConnection::respond() {

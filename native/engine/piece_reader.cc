@@ -94,7 +94,7 @@ lt::sha256_hash PieceReader::merkleRoot(std::vector<lt::sha256_hash> leaves, std
 
 PieceCheck PieceReader::checkV2(int piece, const std::vector<char>& bytes,
                                 const lt::torrent_info* withHashes) const {
-  constexpr std::size_t kBlock = 16 * 1024;
+  constexpr std::size_t kBlock = std::size_t{16} * 1024;
   const lt::file_storage& files = info_->files();
   // In a v2 torrent every file starts on a piece boundary: the piece lies in one file.
   const lt::file_index_t file = files.file_index_at_piece(lt::piece_index_t(piece));

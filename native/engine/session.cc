@@ -190,6 +190,7 @@ std::optional<std::int64_t> Session::notifyTime(const std::string& token, double
 
 bool Session::addPeers(const std::string& token, const std::vector<std::string>& peers) {
   std::vector<lt::tcp::endpoint> endpoints;
+  endpoints.reserve(peers.size());
   for (const std::string& peer : peers) endpoints.push_back(parsePeer(peer));
   std::lock_guard<std::mutex> lock(mu_);
   const auto stream = streams_.find(token);
@@ -437,10 +438,6 @@ void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
     torrents_.onResumeData(resume->handle, resume->params);
   } else if (auto* updates = lt::alert_cast<lt::state_update_alert>(alert)) {
     torrents_.onStatus(updates->status);
-  } else if (lt::alert_cast<lt::hash_failed_alert>(alert) ||
-             lt::alert_cast<lt::peer_ban_alert>(alert)) {
-    // A lying or broken peer: reported (the tests read it from onLog), never served.
-    log(alert->message());
   } else if (auto* failed = lt::alert_cast<lt::file_error_alert>(alert)) {
     log(failed->message());
     if (TorrentEntry* entry = torrents_.find(failed->handle)) {
@@ -451,7 +448,10 @@ void Session::handleAlert(lt::alert* alert, Deferred& deferred) {
     }
   } else if ((alert->category() & lt::alert_category::error) ||
              lt::alert_cast<lt::torrent_finished_alert>(alert) ||
-             lt::alert_cast<lt::torrent_removed_alert>(alert)) {
+             lt::alert_cast<lt::torrent_removed_alert>(alert) ||
+             // A lying or broken peer: reported (the tests read it from onLog), never served.
+             lt::alert_cast<lt::hash_failed_alert>(alert) ||
+             lt::alert_cast<lt::peer_ban_alert>(alert)) {
     log(alert->message());
   }
 }

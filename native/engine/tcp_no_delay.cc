@@ -41,7 +41,7 @@ bool connects(int fd, const lt::tcp::endpoint& local, const lt::tcp::endpoint& r
 // the library's build options), so the socket is found by its two endpoints among the
 // process's descriptors, once per peer (a uTP peer has no connected socket to match).
 void setNoDelay(const lt::peer_connection_handle& handle) {
-  const lt::tcp::endpoint remote = handle.remote();
+  const lt::tcp::endpoint& remote = handle.remote();
   const lt::tcp::endpoint local = handle.local_endpoint();
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return;
