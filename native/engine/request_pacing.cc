@@ -11,8 +11,9 @@ constexpr auto kRateWindow = std::chrono::seconds(4);
 constexpr auto kMinRateHistory = std::chrono::seconds(2);
 constexpr double kComfortableRateRatio = 1.3;
 constexpr double kComfortableBufferSeconds = 10.0;
-
-double comfortableBytes(const PacingInput& s) { return kComfortableBufferSeconds * s.byteRate; }
+// A reader this far past the position of a player that never reported one is downloading, not
+// playing (see bulkReader and request_pacing.h).
+constexpr double kBulkReaderSeconds = 2.0;
 
 bool fallingBehind(const PacingInput& s) {
   if (s.complete || s.byteRate <= 0 || s.downloadRate < 0) return false;
@@ -26,7 +27,7 @@ bool fallingBehind(const PacingInput& s) {
 // A reader far past the position of a player that never reported one: a download, not playback.
 bool bulkReader(const PacingInput& s) {
   if (s.complete || s.byteRate <= 0 || s.playerReports) return false;
-  return static_cast<double>(s.readerAhead) >= comfortableBytes(s);
+  return static_cast<double>(s.readerAhead) >= kBulkReaderSeconds * s.byteRate;
 }
 
 }  // namespace
