@@ -129,11 +129,7 @@ PacingInput Stream::pacingInput() const {
   if (readAhead_.capped() && input.bufferedAhead >= size_ - position()) input.complete = true;
   const int wantedLast = readAhead_.capped() ? readAheadLastPiece() : lastPiece_;
   const int awaited = torrent.firstAwaited(pieceAt(position()) + 1, wantedLast);
-  if (awaited >= 0) {
-    const std::int64_t pieceStart =
-        static_cast<std::int64_t>(awaited) * torrent.info()->piece_length();
-    input.readerAhead = pieceStart - (fileOffset_ + position());
-  }
+  if (awaited >= 0) input.readerAhead = pieceStartInFile(awaited) - position();
   return input;
 }
 
