@@ -95,6 +95,7 @@ export interface NativeBuildInfo {
   openssl: string;
   selfContained: boolean;
   systemCaBundle: string;
+  peerQueueCap: boolean;
 }
 
 export interface NativeBinding {

@@ -226,4 +226,11 @@ export interface BuildInfo {
   selfContained: boolean;
   /** The system CA bundle found for HTTPS trackers, or `''` if none of the usual files exists. */
   systemCaBundle: string;
+  /**
+   * True when each peer connection's request pipeline is held at what its path needs (the
+   * bandwidth-delay product plus one block) while playback keeps up, so a seek waits behind
+   * little. Only a static libtorrent allows it: true for the prebuilt addon, false for a build
+   * against a system libtorrent, which keeps a two-block pipeline instead.
+   */
+  peerQueueCap: boolean;
 }

@@ -1,4 +1,5 @@
 // A minimal HTTP client over node:http, so tests control every header (Host included).
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 
 export interface HttpResult {
@@ -62,4 +63,29 @@ export async function fileSlice(path: string, first: number, last: number): Prom
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A GET of the whole stream; `onBytes` sees the byte count so far after every chunk (a player
+ * that reports what it has). Resolves with the body's sha256 and length.
+ */
+export function readAll(
+  url: string,
+  onBytes: (received: number) => void = () => {},
+): Promise<{ sha256: string; length: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      const hash = createHash('sha256');
+      let length = 0;
+      res.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        length += chunk.length;
+        onBytes(length);
+      });
+      res.on('end', () => resolve({ sha256: hash.digest('hex'), length }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

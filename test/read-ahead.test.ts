@@ -5,12 +5,11 @@
 // pieces had and the bytes buffered from the position; pieceVerified events name none outside the
 // window), the window stats report, sha256 of what was read.
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import test, { type ExecutionContext } from 'ava';
 import { type Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
 import { type Fixture, type SeederKind, sleep, startSwarm, waitFor } from './harness/index.ts';
 import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
-import { fileSlice } from './http-client.ts';
+import { fileSlice, readAll } from './http-client.ts';
 
 const WAV_RATE = 176_400; // bytes per second of the fixtures' 44.1 kHz stereo 16-bit WAVs
 const lastOf = (pieces: number[]) => pieces[pieces.length - 1];
@@ -49,31 +48,6 @@ function windowFilled(session: Session, token: string, fixture: Fixture, want: n
 /** Pieces pieceVerified named that are not in `allowed`. */
 const outside = (verified: Set<number>, allowed: number[]) =>
   sorted(verified).filter((p) => !allowed.includes(p));
-
-/**
- * A GET of the whole stream; `onBytes` sees the byte count so far after every chunk (a player
- * that reports what it has). Resolves with the body's sha256 and length.
- */
-function readAll(
-  url: string,
-  onBytes: (received: number) => void = () => {},
-): Promise<{ sha256: string; length: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false }, (res) => {
-      const hash = createHash('sha256');
-      let length = 0;
-      res.on('data', (chunk: Buffer) => {
-        hash.update(chunk);
-        length += chunk.length;
-        onBytes(length);
-      });
-      res.on('end', () => resolve({ sha256: hash.digest('hex'), length }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function cappedStream(
   t: ExecutionContext,

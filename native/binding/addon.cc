@@ -3,6 +3,7 @@
 #include <libtorrent/version.hpp>
 
 #include "binding/session_wrap.h"
+#include "engine/peer_queue_cap.h"
 #include "engine/tls_trust.h"
 
 namespace vozduxan::binding {
@@ -14,6 +15,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
   build.Set("openssl", Napi::String::New(env, ownOpensslVersion()));
   build.Set("selfContained", Napi::Boolean::New(env, carriesOwnOpenssl()));
   build.Set("systemCaBundle", Napi::String::New(env, findSystemCaBundle()));
+  build.Set("peerQueueCap", Napi::Boolean::New(env, peerQueueCapAvailable()));
   exports.Set("build", build);
   // Runs before instance data is freed: sessions still open when the environment
   // (the process, or a worker thread) ends are closed and their threads joined.

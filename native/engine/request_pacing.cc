@@ -57,10 +57,11 @@ bool keepingUp(const std::vector<PacingInput>& mainStreams) {
   return true;
 }
 
-RequestPacer::RequestPacer(const SessionConfig& config) {
+RequestPacer::RequestPacer(const SessionConfig& config, bool windowed) {
   for (const auto& [name, value] : config.settings) {
     if (name == "request_queue_time") ownsQueueDepth_ = false;
   }
+  windowed_ = windowed && ownsQueueDepth_;
 }
 
 bool RequestPacer::update(Clock::time_point now, std::vector<Sample> mainStreams) {
@@ -81,7 +82,7 @@ bool RequestPacer::update(Clock::time_point now, std::vector<Sample> mainStreams
 
 std::optional<int> RequestPacer::requestQueueSeconds() const {
   if (!ownsQueueDepth_) return std::nullopt;
-  return keepingUp_ ? kShallowQueueSeconds : kDeepQueueSeconds;
+  return keepingUp_ && !windowed_ ? kShallowQueueSeconds : kDeepQueueSeconds;
 }
 
 int RequestPacer::aheadPieces(bool main, int pieceLength) const {

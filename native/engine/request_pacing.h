@@ -16,6 +16,12 @@
 // when this took ten seconds of audio, 75-80 % with two, the floor 90 %. Half a second gave 83 %,
 // but a scrub's reads, 250 ms apart, then went deep between two Ranges: 2.07x the floor, not
 // 0.92x).
+//
+// Where the build can hold each connection's pipeline at what its path needs (the
+// bandwidth-delay product plus a block, peer_queue_cap.h: the prebuilt addon), a stream that
+// keeps up gets the deep request_queue_time under that window instead of two blocks: a long path
+// then gets its full rate without falling behind first, and slow start queues no more than the
+// path holds in front of a seek.
 #pragma once
 
 #include <chrono>
@@ -83,8 +89,10 @@ class RequestPacer {
     PacingInput input;
   };
 
-  /// The depth of libtorrent's request pipeline stays the caller's if they set it.
-  explicit RequestPacer(const SessionConfig& config);
+  /// The depth of libtorrent's request pipeline stays the caller's if they set it. `windowed`:
+  /// each connection's pipeline can be held at its path's need (peer_queue_cap.h), so a stream
+  /// that keeps up gets the deep request_queue_time under that window instead of two blocks.
+  explicit RequestPacer(const SessionConfig& config, bool windowed = false);
 
   /// Returns true when the mode flipped: every torrent's look-ahead changes, and
   /// requestQueueSeconds() says the pipeline depth to apply.
@@ -92,11 +100,14 @@ class RequestPacer {
   bool keepingUp() const { return keepingUp_; }
   /// libtorrent's request_queue_time for the current mode; nullopt when the caller owns it.
   std::optional<int> requestQueueSeconds() const;
+  /// Whether each connection's pipeline is held at its path's need now (peer_queue_cap.h).
+  bool capsPeerQueues() const { return windowed_ && keepingUp_; }
   /// How many missing pieces from its position a stream wants; 0: the full tiers.
   int aheadPieces(bool main, int pieceLength) const;
 
  private:
   bool ownsQueueDepth_ = true;
+  bool windowed_ = false;
   bool keepingUp_ = true;
   std::map<std::string, RateMeter> meters_;  // by token
 };

@@ -4,6 +4,7 @@
 #include <libtorrent/version.hpp>
 
 #include "engine/errors.h"
+#include "engine/peer_queue_cap.h"
 #include "engine/request_pacing.h"
 
 namespace vozduxan {
@@ -59,8 +60,10 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   // 256 KiB/s). Rarest-first honours priorities from the first piece.
   pack.set_int(lt::settings_pack::initial_picker_threshold, 0);
   pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
-  // A shallow request pipeline until a stream falls behind (see request_pacing.h).
-  pack.set_int(lt::settings_pack::request_queue_time, kShallowQueueSeconds);
+  // A shallow request pipeline until a stream falls behind (see request_pacing.h), or a deep one
+  // under each connection's window where the build can hold it there (peer_queue_cap.h).
+  pack.set_int(lt::settings_pack::request_queue_time,
+               peerQueueCapAvailable() ? kDeepQueueSeconds : kShallowQueueSeconds);
   for (const auto& [name, value] : config.settings) applySetting(pack, name, value);
   pack.set_int(lt::settings_pack::alert_mask,
                pack.get_int(lt::settings_pack::alert_mask) |

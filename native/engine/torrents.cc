@@ -38,7 +38,10 @@ Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const Sessio
       maxBytes_(config.cacheMaxBytes ? config.cacheMaxBytes : kDefaultCacheBytes),
       linger_(config.unusedTorrentLinger),
       log_(std::move(log)),
-      pacer_(config) {}
+      pacer_(config, peerQueueCapAvailable()),
+      queueCap_(std::make_shared<std::atomic<bool>>(pacer_.capsPeerQueues())) {
+  lt_.add_extension(makePeerQueueCapPlugin(queueCap_));
+}
 
 // ---- entries --------------------------------------------------------------------
 
@@ -497,6 +500,7 @@ void Torrents::pace() {
     samples.push_back(std::move(sample));
   }
   if (!pacer_.update(now, std::move(samples))) return;
+  queueCap_->store(pacer_.capsPeerQueues(), std::memory_order_relaxed);
   if (const auto seconds = pacer_.requestQueueSeconds()) {
     lt::settings_pack pack;
     pack.set_int(lt::settings_pack::request_queue_time, *seconds);

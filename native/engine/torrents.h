@@ -20,6 +20,7 @@
 #include "engine/cache.h"
 #include "engine/config.h"
 #include "engine/deferred.h"
+#include "engine/peer_queue_cap.h"
 #include "engine/request_pacing.h"
 #include "engine/streams.h"
 #include "engine/torrent.h"
@@ -146,6 +147,7 @@ class Torrents {
   const std::chrono::milliseconds linger_;
   const Log log_;
   RequestPacer pacer_;
+  PeerQueueCapSwitch queueCap_;  // read by the plugin on libtorrent's network thread
   std::map<std::string, std::unique_ptr<TorrentEntry>> byKey_;
   std::map<std::string, std::string> aliases_;  // every hash (hex) → the key of its entry
 };

@@ -122,6 +122,23 @@ TEST_CASE("RequestPacer: a caller's request_queue_time stands") {
   RequestPacer pacer{config};
   CHECK_FALSE(pacer.requestQueueSeconds());
   CHECK(pacer.aheadPieces(true, 16 * 1024) > 0);  // the look-ahead rule still runs
+  RequestPacer windowed{config, true};
+  CHECK_FALSE(windowed.capsPeerQueues());  // nor does the window hold it
+}
+
+TEST_CASE("RequestPacer: where each connection's window holds the pipeline, it runs deep") {
+  RequestPacer pacer{SessionConfig{}, true};
+  const auto t0 = Clock::now();
+  CHECK(pacer.capsPeerQueues());
+  CHECK(pacer.requestQueueSeconds() == kDeepQueueSeconds);
+  pacer.update(t0, {sample("a", 0, 0)});
+  pacer.update(t0 + seconds(1), {sample("a", 50'000, 0)});
+  pacer.update(t0 + seconds(2), {sample("a", 100'000, 0)});
+  CHECK(pacer.update(t0 + seconds(3), {sample("a", 150'000, 0)}));
+  // Falling behind: libtorrent's own depth, no window.
+  CHECK_FALSE(pacer.capsPeerQueues());
+  CHECK(pacer.requestQueueSeconds() == kDeepQueueSeconds);
+  CHECK_FALSE(RequestPacer{SessionConfig{}}.capsPeerQueues());
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ export { type HttpsTracker, startHttpsTracker } from './https-tracker.ts';
 export { type FetchOptions, ltFetch } from './leecher.ts';
 export { type MagnetOptions, magnetFor } from './magnet.ts';
 export { freePort, LOOPBACK, sleep, tcpAccepts, waitFor } from './net.ts';
+export { type PacedSeeder, type QueuedRequest, startPacedSeeder } from './paced-seeder.ts';
 export {
   type Seeder,
   type SeederKind,

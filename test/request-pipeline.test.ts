@@ -1,0 +1,59 @@
+// Each peer connection's request pipeline while playback keeps up (BuildInfo.peerQueueCap): no
+// more requests wait at a seeder than its path needs, the bandwidth-delay product plus a block,
+// from the connection's start on. libtorrent's slow start alone adds a request per block received
+// for its first seconds, up to whatever is wanted, and every queued block sits in front of the
+// next seek. Read at the seeder: a bare seeder that answers one block per 10 ms reports how many
+// requests waited at it as each came in. The median over slow start's span is the measure: a
+// seek's own piece (the reader's first Range here) is asked for at once, as it should be.
+import test, { type ExecutionContext } from 'ava';
+import { buildInfo } from '../lib/index.ts';
+import { startPacedSeeder } from './harness/index.ts';
+import { openSession, sharedFixtures } from './helpers.ts';
+import { readAll } from './http-client.ts';
+
+const BLOCK_INTERVAL_SECS = 0.01; // 1.6 MB/s: nine times the WAV's byte rate, so it keeps up
+// A block on the wire, one being paced, one more: what a path without a round trip needs.
+const SHORT_PATH_BLOCKS = 3;
+// The first answers teach the window the path; requests before them are libtorrent's own.
+const LEARNING_BLOCKS = 8;
+// About libtorrent's slow start on this seeder (1.2 s of blocks); it ends once the rate stops
+// rising, and from then on a build without the window keeps two blocks too.
+const SLOW_START_BLOCKS = 120;
+
+async function pipelineOfOneStream(t: ExecutionContext) {
+  const { single } = await sharedFixtures();
+  const seeder = await startPacedSeeder(single, BLOCK_INTERVAL_SECS);
+  t.teardown(() => seeder.stop());
+  const session = await openSession(t);
+  const stream = await session.prepare({
+    torrent: new Uint8Array(single.torrent),
+    fileIndex: 0,
+    peers: [seeder.peer],
+  });
+  // A player that reports what it has: it keeps up, it is no bulk download.
+  session.notifyPosition(stream.token, 0);
+  const body = await readAll(stream.url, (received) =>
+    session.notifyPosition(stream.token, received),
+  );
+  t.is(body.length, single.files[0].size);
+  t.is(body.sha256, single.files[0].sha256);
+  const waiting = seeder.requests
+    .filter((r) => r.served >= LEARNING_BLOCKS && r.served < SLOW_START_BLOCKS)
+    .map((r) => r.waiting)
+    .sort((a, b) => a - b);
+  t.true(waiting.length > 50, `requests seen: ${seeder.requests.length}`);
+  return waiting[Math.floor(waiting.length / 2)];
+}
+
+if (buildInfo().peerQueueCap) {
+  test('a young connection that keeps up holds no more requests than its path needs', async (t) => {
+    t.true((await pipelineOfOneStream(t)) <= SHORT_PATH_BLOCKS);
+  });
+} else {
+  // A build over the system's libtorrent cannot hold the pipeline: this proves the seeder sees
+  // what the test above bounds (and the prebuilt addon must have the window).
+  test('without the window, slow start queues far more than the path needs', async (t) => {
+    t.not(process.env.VOZDUXAN_EXPECT_PREBUILT, '1', 'the prebuilt addon holds the pipeline');
+    t.true((await pipelineOfOneStream(t)) > 2 * SHORT_PATH_BLOCKS);
+  });
+}
