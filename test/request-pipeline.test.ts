@@ -14,6 +14,10 @@ import { readAll } from './http-client.ts';
 const BLOCK_INTERVAL_SECS = 0.01; // 1.6 MB/s: nine times the WAV's byte rate, so it keeps up
 // A block on the wire, one being paced, one more: what a path without a round trip needs.
 const SHORT_PATH_BLOCKS = 3;
+// What the window may hold on a loaded machine, where the seeder's and libtorrent's threads wake
+// late and the path looks longer than it is (medians of 3 measured with three busy loops beside
+// it; once, with the whole suite and more beside it, above 3). Without the window: 10.
+const LOADED_PATH_BLOCKS = SHORT_PATH_BLOCKS + 2;
 // The first answers teach the window the path; requests before them are libtorrent's own.
 const LEARNING_BLOCKS = 8;
 // About libtorrent's slow start on this seeder (1.2 s of blocks); it ends once the rate stops
@@ -42,12 +46,15 @@ async function pipelineOfOneStream(t: ExecutionContext) {
     .map((r) => r.waiting)
     .sort((a, b) => a - b);
   t.true(waiting.length > 50, `requests seen: ${seeder.requests.length}`);
+  t.log(
+    `median ${waiting[Math.floor(waiting.length / 2)]}, p90 ${waiting[Math.floor(waiting.length * 0.9)]}`,
+  );
   return waiting[Math.floor(waiting.length / 2)];
 }
 
 if (buildInfo().peerQueueCap) {
   test('a young connection that keeps up holds no more requests than its path needs', async (t) => {
-    t.true((await pipelineOfOneStream(t)) <= SHORT_PATH_BLOCKS);
+    t.true((await pipelineOfOneStream(t)) <= LOADED_PATH_BLOCKS);
   });
 } else {
   // A build over the system's libtorrent cannot hold the pipeline: this proves the seeder sees
