@@ -46,10 +46,9 @@ async function pipelineOfOneStream(t: ExecutionContext) {
     .map((r) => r.waiting)
     .sort((a, b) => a - b);
   t.true(waiting.length > 50, `requests seen: ${seeder.requests.length}`);
-  t.log(
-    `median ${waiting[Math.floor(waiting.length / 2)]}, p90 ${waiting[Math.floor(waiting.length * 0.9)]}`,
-  );
-  return waiting[Math.floor(waiting.length / 2)];
+  const median = waiting[Math.floor(waiting.length / 2)];
+  t.log(`median ${median}, p90 ${waiting[Math.floor(waiting.length * 0.9)]}`);
+  return median;
 }
 
 if (buildInfo().peerQueueCap) {

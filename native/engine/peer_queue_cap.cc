@@ -69,33 +69,31 @@ struct QueueCapTorrent final : lt::torrent_plugin {
   }
   PeerQueueCapSwitch capping_;
 };
-#endif
 
 struct QueueCapPlugin final : lt::plugin {
   explicit QueueCapPlugin(PeerQueueCapSwitch capping) : capping_(std::move(capping)) {}
   std::shared_ptr<lt::torrent_plugin> new_torrent(const lt::torrent_handle&,
                                                   lt::client_data_t) override {
-#ifdef VOZDUXAN_PEER_QUEUE_CAP
     return std::make_shared<QueueCapTorrent>(capping_);
-#else
-    return nullptr;
-#endif
   }
   PeerQueueCapSwitch capping_;
 };
+#endif
 
 }  // namespace
 
-bool peerQueueCapAvailable() {
 #ifdef VOZDUXAN_PEER_QUEUE_CAP
-  return true;
-#else
-  return false;
-#endif
-}
+bool peerQueueCapAvailable() { return true; }
 
-std::shared_ptr<lt::plugin> makePeerQueueCapPlugin(PeerQueueCapSwitch capping) {
-  return std::make_shared<QueueCapPlugin>(std::move(capping));
+std::shared_ptr<lt::plugin> makePeerQueueCapPlugin(const PeerQueueCapSwitch& capping) {
+  return std::make_shared<QueueCapPlugin>(capping);
 }
+#else
+bool peerQueueCapAvailable() { return false; }
+
+std::shared_ptr<lt::plugin> makePeerQueueCapPlugin(const PeerQueueCapSwitch& /*capping*/) {
+  return nullptr;
+}
+#endif
 
 }  // namespace vozduxan

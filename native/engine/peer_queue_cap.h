@@ -5,8 +5,8 @@
 // libtorrent has no setting for it: the seeder's `reqq` replaces max_out_request_queue in the
 // extended handshake, and slow start grows the queue up to that. peer_connection's
 // max_out_request_queue() is the one lever, and libtorrent exports it only from a static build
-// (the prebuilt addon, VOZDUXAN_PEER_QUEUE_CAP). Elsewhere the plugin measures nothing and the
-// pipeline keeps libtorrent's own depth (see request_pacing.h).
+// (the prebuilt addon, VOZDUXAN_PEER_QUEUE_CAP). Elsewhere there is no plugin and the pipeline
+// keeps libtorrent's own depth (see request_pacing.h).
 #pragma once
 
 #include <atomic>
@@ -23,7 +23,8 @@ bool peerQueueCapAvailable();
 /// thread, which reads it.
 using PeerQueueCapSwitch = std::shared_ptr<std::atomic<bool>>;
 
-/// A session plugin that applies the window to every peer connection while `capping` is on.
-std::shared_ptr<lt::plugin> makePeerQueueCapPlugin(PeerQueueCapSwitch capping);
+/// A session plugin that applies the window to every peer connection while `capping` is on;
+/// nullptr where the build cannot (peerQueueCapAvailable() is false).
+std::shared_ptr<lt::plugin> makePeerQueueCapPlugin(const PeerQueueCapSwitch& capping);
 
 }  // namespace vozduxan

@@ -82,7 +82,7 @@ bool RequestPacer::update(Clock::time_point now, std::vector<Sample> mainStreams
 
 std::optional<int> RequestPacer::requestQueueSeconds() const {
   if (!ownsQueueDepth_) return std::nullopt;
-  return keepingUp_ && !windowed_ ? kShallowQueueSeconds : kDeepQueueSeconds;
+  return keepingUp_ ? keepingUpQueueSeconds(windowed_) : kDeepQueueSeconds;
 }
 
 int RequestPacer::aheadPieces(bool main, int pieceLength) const {

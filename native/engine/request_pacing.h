@@ -74,6 +74,12 @@ constexpr int kShallowQueueSeconds = 0;
 // 150 ms RTT, a seek right after the first byte: 1.33x the floor with 3 s, 1.12x with 1 s).
 constexpr int kDeepQueueSeconds = 1;
 
+/// libtorrent's request_queue_time while every main stream keeps up: shallow, or deep where each
+/// connection's window holds the pipeline (peer_queue_cap.h).
+constexpr int keepingUpQueueSeconds(bool windowed) {
+  return windowed ? kDeepQueueSeconds : kShallowQueueSeconds;
+}
+
 /// Whether every main stream keeps up: bounded look-ahead and a shallow pipeline.
 bool keepingUp(const std::vector<PacingInput>& mainStreams);
 

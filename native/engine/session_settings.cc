@@ -63,7 +63,7 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   // A shallow request pipeline until a stream falls behind (see request_pacing.h), or a deep one
   // under each connection's window where the build can hold it there (peer_queue_cap.h).
   pack.set_int(lt::settings_pack::request_queue_time,
-               peerQueueCapAvailable() ? kDeepQueueSeconds : kShallowQueueSeconds);
+               keepingUpQueueSeconds(peerQueueCapAvailable()));
   for (const auto& [name, value] : config.settings) applySetting(pack, name, value);
   pack.set_int(lt::settings_pack::alert_mask,
                pack.get_int(lt::settings_pack::alert_mask) |

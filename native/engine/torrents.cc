@@ -40,7 +40,7 @@ Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const Sessio
       log_(std::move(log)),
       pacer_(config, peerQueueCapAvailable()),
       queueCap_(std::make_shared<std::atomic<bool>>(pacer_.capsPeerQueues())) {
-  lt_.add_extension(makePeerQueueCapPlugin(queueCap_));
+  if (auto plugin = makePeerQueueCapPlugin(queueCap_)) lt_.add_extension(std::move(plugin));
 }
 
 // ---- entries --------------------------------------------------------------------

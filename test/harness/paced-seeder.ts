@@ -21,7 +21,6 @@ export interface PacedSeeder {
   peer: string;
   /** Every request so far, in order. */
   requests: QueuedRequest[];
-  output(): string;
   stop(): Promise<void>;
 }
 
@@ -51,10 +50,5 @@ export async function startPacedSeeder(
   await startOrKill(proc, async () => {
     port = Number((await proc.waitForLine(/^READY (\d+)$/, 30_000))[1]);
   });
-  return {
-    peer: `${LOOPBACK}:${port}`,
-    requests,
-    output: () => proc.output(),
-    stop: () => proc.stop(),
-  };
+  return { peer: `${LOOPBACK}:${port}`, requests, stop: () => proc.stop() };
 }
