@@ -6,7 +6,12 @@
 // window), the window stats report, sha256 of what was read.
 import { createHash } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
-import { type Session, type SessionConfig, VozduxanError } from '../lib/index.ts';
+import {
+  type Session,
+  type SessionConfig,
+  type StalledEvent,
+  VozduxanError,
+} from '../lib/index.ts';
 import { type Fixture, type SeederKind, sleep, startSwarm, waitFor } from './harness/index.ts';
 import { openSession, rejectsWithCode, sharedFixtures } from './helpers.ts';
 import { fileSlice, readAll } from './http-client.ts';
@@ -139,7 +144,11 @@ test('a reader held past the cap is no slow load and no stall; the next report f
     softTimeoutMs: 300,
   });
   const alarms: string[] = [];
-  session.on('stalled', () => alarms.push('stalled'));
+  const stalls: StalledEvent[] = [];
+  session.on('stalled', (event) => {
+    alarms.push('stalled');
+    stalls.push(event);
+  });
   session.on('loadSlow', () => alarms.push('loadSlow'));
   const window = windowAt(single, 0, CAP);
   let held = 0;
@@ -162,8 +171,11 @@ test('a reader held past the cap is no slow load and no stall; the next report f
   session.notifyPosition(stream.token, held);
   const done = await body;
   t.is(done.sha256, single.files[0].sha256);
-  // From here pieces are wanted again: a slow one may report loadSlow, but nothing stalled.
-  t.false(alarms.includes('stalled'));
+  // From here pieces are wanted again. A loaded machine may leave a piece unanswered for the 1 s
+  // hang limit, and that stall is real; what must never happen is the held time counting toward
+  // one, which shows as a stall that had waited since before the report.
+  for (const stall of stalls)
+    t.true(stall.elapsedMs < 3 * HANG_MS, `stalled ${stall.elapsedMs} ms`);
 });
 
 test('a random-access read past the cap moves the window, as a Range request would', async (t) => {
