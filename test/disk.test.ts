@@ -33,7 +33,8 @@ test('a tmpfs that fills mid-download: that stream fails STORAGE_ERROR, another 
   t.teardown(() => small.stop());
   const large = await startSwarm(big, { seeders: ['libtorrent'] });
   t.teardown(() => large.stop());
-  const session = await openSession(t, { storagePath });
+  const lines: string[] = [];
+  const session = await openSession(t, { storagePath, onLog: (line) => lines.push(line) });
   const failed: SessionEvent[] = [];
   session.on('readFailed', (e) => failed.push(e));
   const kept = await session.prepare({ magnet: small.magnet(), fileIndex: 0 });
@@ -49,6 +50,10 @@ test('a tmpfs that fills mid-download: that stream fails STORAGE_ERROR, another 
     const body = await httpGet(full.url);
     t.false(body.complete, 'the body stops where the disk did');
     const event = await waitFor('readFailed', async () => failed[0]);
+    if (event.type !== 'readFailed' || event.code !== 'STORAGE_ERROR') {
+      t.log(execFileSync('df', ['-k', storagePath]).toString());
+      t.log(lines.slice(-40).join('\n'));
+    }
     t.like(event, { type: 'readFailed', code: 'STORAGE_ERROR', token: full.token });
   } else {
     t.is((prepareError as { code?: string }).code, 'STORAGE_ERROR');
