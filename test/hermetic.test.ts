@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import test from 'ava';
 
 // Writes a file into TMPDIR, leaves a process behind that holds it open, and fails with 3.
-const LEAVE_THINGS = 'echo "$TMPDIR"; touch "${TMPDIR:?}/left"; sleep 600 > "$TMPDIR/held" & exit 3';
+const LEAVE_THINGS =
+  'echo "$TMPDIR"; touch "${TMPDIR:?}/left"; sleep 600 > "$TMPDIR/held" & exit 3';
 
 function hermetic(env: NodeJS.ProcessEnv = {}) {
   const outer = { ...process.env, ...env };
