@@ -13,6 +13,9 @@ const LEAVE_THINGS =
 function hermetic(env: NodeJS.ProcessEnv = {}) {
   const outer = { ...process.env, ...env };
   delete outer.VOZDUXAN_HERMETIC; // a fresh run, not the pass-through the suite itself gets
+  // Under scripts/asan-suite.sh the sanitizer runtime is preloaded into every process, bash too:
+  // LeakSanitizer then ends bash with its own exit code (0) instead of the command's.
+  delete outer.LD_PRELOAD;
   const run = spawnSync('scripts/hermetic.sh', ['bash', '-c', LEAVE_THINGS], {
     env: outer,
     encoding: 'utf8',
