@@ -24,7 +24,7 @@ export interface RatioSections {
   physical?: { head: string; ms: (cell: Cell) => number };
 }
 
-/** One table per metric over the job's cells; pushes the target (met when every cell is). */
+/** One table per metric over the job's cells; pushes the target (met when every cell judged is). */
 export function ratioSections(rep: Reporter, opts: RatioSections, metrics: RatioMetric[]): void {
   const { runs, md, S, R, cellStr, summary } = rep;
   const cells = runs.cells(opts.job);
@@ -33,6 +33,7 @@ export function ratioSections(rep: Reporter, opts: RatioSections, metrics: Ratio
   const peers = PEERS.filter((p) => clients.includes(p));
   const ours = clients.filter((c) => c.startsWith('ours'));
   const fails: string[] = [];
+  let judged = 0; // cells where the default build ran beside the floor
   const heads = [...ours.map((o) => `${short(o)}÷floor`), ...peers.map((p) => `ours÷${short(p)}`)];
   const physical = opts.physical ? [opts.physical.head] : [];
   const row = (cols: string[]): string => `| ${cols.join(' | ')} |`;
@@ -66,6 +67,7 @@ export function ratioSections(rep: Reporter, opts: RatioSections, metrics: Ratio
       const ok = Number.isFinite(r0)
         ? r0 <= limit && peerMed.every((p) => !Number.isFinite(p) || own.median <= p)
         : null;
+      if (ok !== null) judged++;
       if (ok === false) fails.push(`${metric} ${label(cell)} (${x(r0)} floor)`);
       const phys = opts.physical ? [ms(opts.physical.ms(cell))] : [];
       const cols = clients.map((c) => cellStr(S(cell, c, metric)));
@@ -73,9 +75,15 @@ export function ratioSections(rep: Reporter, opts: RatioSections, metrics: Ratio
     }
     md.push('');
   }
+  // Only variants ran (BENCH_ADDONS, BENCH_VARIANTS): nothing was judged, so nothing was met.
   summary.targets.push({
     name: opts.target,
-    met: fails.length === 0,
-    detail: fails.length ? `misses: ${fails.join('; ')}` : 'all met',
+    met: judged === 0 ? null : fails.length === 0,
+    detail:
+      judged === 0
+        ? 'not judged: no default build beside the floor'
+        : fails.length
+          ? `misses: ${fails.join('; ')}`
+          : 'all met',
   });
 }
