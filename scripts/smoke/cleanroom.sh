@@ -43,8 +43,14 @@ echo "tarball: $(basename "$tarball"), $(($(stat -c %s "$tarball") / 1024)) KiB,
 mkdir -p "$room/pkg" "$room/app" "$room/root/.npm"
 cp "$tarball" "$room/pkg/vozduxan.tgz"
 cp "$here"/consumer.cjs "$here"/consumer.mjs "$here"/consumer.ts "$room/app/"
-# The npm cache this machine already has (what `npm install` of the project filled), so the
-# install works with no registry at all.
+# The npm cache this machine has, so the install works with no registry at all. `npm ci` of the
+# project fetches tarballs by their lockfile URL only; an offline install of the tarball also
+# needs each dependency's registry metadata, so add the package's dependencies first (with the
+# network, here outside the room).
+(cd "$project" && node -e '
+  const deps = require("./package.json").dependencies ?? {};
+  for (const [name, range] of Object.entries(deps)) console.log(`${name}@${range}`);
+' | xargs -r npm cache add) || die "npm cache add of the package's dependencies failed"
 cp -a "${npm_config_cache:-$HOME/.npm}/_cacache" "$room/root/.npm/"
 # The TypeScript consumer's compiler and Node types, as this checkout has them (an offline npm
 # cannot resolve a version range), in a folder of their own so they count in no install.
