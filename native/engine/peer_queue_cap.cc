@@ -2,8 +2,10 @@
 
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_request.hpp>
+#include <unordered_map>
 #include <utility>
 
+#include "engine/deadline_endgame.h"
 #include "engine/request_window.h"
 
 #ifdef VOZDUXAN_PEER_QUEUE_CAP
@@ -14,16 +16,39 @@ namespace vozduxan {
 namespace {
 
 #ifdef VOZDUXAN_PEER_QUEUE_CAP
+// A torrent's connections' windows, so that one connection can tell when another would deliver
+// a block (deadline_endgame.h). Only libtorrent's network thread touches it.
+using WindowsByConnection = std::unordered_map<const lt::peer_connection*, const RequestWindow*>;
+
 // libtorrent calls these on its network thread, one connection at a time.
 struct QueueCapPeer final : lt::peer_plugin {
-  QueueCapPeer(lt::peer_connection_handle handle, PeerQueueCapSwitch capping)
-      : handle_(std::move(handle)), capping_(std::move(capping)) {}
+  QueueCapPeer(lt::peer_connection_handle handle, PeerQueueCapSwitch capping,
+               std::shared_ptr<WindowsByConnection> windows)
+      : handle_(std::move(handle)), capping_(std::move(capping)), windows_(std::move(windows)) {}
+  ~QueueCapPeer() override {
+    if (connection_ != nullptr) windows_->erase(connection_);
+  }
+  QueueCapPeer(const QueueCapPeer&) = delete;
+  QueueCapPeer& operator=(const QueueCapPeer&) = delete;
 
   void sent_request(const lt::peer_request& r) override {
+    enroll();
     window_.sent(static_cast<int>(r.piece), r.start, RequestWindow::Clock::now());
   }
   bool on_piece(const lt::peer_request& r, lt::span<char const>) override {
     if (window_.arrived(static_cast<int>(r.piece), r.start, RequestWindow::Clock::now())) apply();
+    try {
+      if (const std::shared_ptr<lt::peer_connection> connection = handle_.native_handle()) {
+        const double perBlock = window_.secsPerBlock();
+        const TakerPace pace{perBlock * window_.inFlight(), perBlock};
+        takeOverAwaitedBlocks(*connection, pace, [this](const lt::peer_connection& holder) {
+          const auto it = windows_->find(&holder);
+          return it == windows_->end() ? -1.0 : it->second->secsPerBlock();
+        });
+      }
+    } catch (...) {
+      // Out of memory: libtorrent's own picking goes on; nothing may unwind into it.
+    }
     return false;
   }
   void sent_cancel(const lt::peer_request& r) override {
@@ -54,8 +79,17 @@ struct QueueCapPeer final : lt::peer_plugin {
     connection->max_out_request_queue(std::min(window_.blocks(), uncapped_));
   }
 
+  // Not in the constructor: libtorrent builds the plugin before the connection is whole.
+  void enroll() {
+    if (connection_ != nullptr) return;
+    connection_ = handle_.native_handle().get();
+    if (connection_ != nullptr) (*windows_)[connection_] = &window_;
+  }
+
   lt::peer_connection_handle handle_;
   PeerQueueCapSwitch capping_;
+  std::shared_ptr<WindowsByConnection> windows_;
+  const lt::peer_connection* connection_ = nullptr;  // set once it sent a request
   RequestWindow window_;
   int uncapped_ = 0;  // 0: not capped now
 };
@@ -65,9 +99,10 @@ struct QueueCapTorrent final : lt::torrent_plugin {
   std::shared_ptr<lt::peer_plugin> new_connection(
       const lt::peer_connection_handle& handle) override {
     if (handle.type() != lt::connection_type::bittorrent) return nullptr;
-    return std::make_shared<QueueCapPeer>(handle, capping_);
+    return std::make_shared<QueueCapPeer>(handle, capping_, windows_);
   }
   PeerQueueCapSwitch capping_;
+  std::shared_ptr<WindowsByConnection> windows_ = std::make_shared<WindowsByConnection>();
 };
 
 struct QueueCapPlugin final : lt::plugin {

@@ -7,6 +7,9 @@
 // max_out_request_queue() is the one lever, and libtorrent exports it only from a static build
 // (the prebuilt addon, VOZDUXAN_PEER_QUEUE_CAP). Elsewhere there is no plugin and the pipeline
 // keeps libtorrent's own depth (see request_pacing.h).
+//
+// The same plugin lets a fast connection take over the blocks of an awaited piece that a slower
+// one holds (deadline_endgame.h): it knows each connection's time per block from its window.
 #pragma once
 
 #include <atomic>

@@ -14,6 +14,8 @@ constexpr double kQueuedBlocksOfAFullLink = 1.0;
 // still see the one before).
 constexpr int kSlowStartStep = 3;
 constexpr int kMaxBlocks = 2000;  // libtorrent's own ceiling on a peer's request queue
+// The newest block's weight in the time per block.
+constexpr double kPerBlockWeight = 0.25;
 
 }  // namespace
 
@@ -36,6 +38,11 @@ bool RequestWindow::arrived(int piece, int start, Clock::time_point now) {
   inFlight_.erase(it);
   const Clock::duration latency = std::max(now - request.sentAt, Clock::duration(1));
   minLatency_ = std::min(minLatency_, latency);
+  const double took =
+      std::chrono::duration<double>(now - std::max(request.sentAt, lastArrival_)).count();
+  secsPerBlock_ =
+      secsPerBlock_ < 0 ? took : secsPerBlock_ + kPerBlockWeight * (took - secsPerBlock_);
+  lastArrival_ = now;
   // Little's law: the requests queued with this block all came in within its latency, so the
   // path delivers queuedAtSend blocks per latency; over the least latency that is the product.
   const double ratio = std::chrono::duration<double>(latency).count() /

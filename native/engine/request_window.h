@@ -36,6 +36,11 @@ class RequestWindow {
   int blocks() const { return blocks_; }
   /// Requests in flight now.
   int inFlight() const { return static_cast<int>(inFlight_.size()); }
+  /// Seconds a block takes to come back, from its request or from the block before it,
+  /// whichever is later (a moving average: the link's time per block once it is busy); negative
+  /// until a block has answered a request. libtorrent's rates say what was asked of a peer, not
+  /// what it can give (a bounded stream asks little), and its queue time rounds to zero.
+  double secsPerBlock() const { return secsPerBlock_; }
 
  private:
   struct Request {
@@ -49,6 +54,8 @@ class RequestWindow {
   std::deque<Request> inFlight_;
   Clock::duration minLatency_ = Clock::duration::max();
   int blocks_ = 0;
+  Clock::time_point lastArrival_{};
+  double secsPerBlock_ = -1;
 };
 
 }  // namespace vozduxan

@@ -84,6 +84,17 @@ TEST_CASE("RequestWindow: the window grows on a long fast path until the link is
   CHECK(path.now - start <= milliseconds(4 * 100 * 115 / 100));  // within 15 % of the link
 }
 
+TEST_CASE("RequestWindow: the time per block is the link's once it is busy, whatever the path") {
+  RequestWindow fresh;
+  CHECK(fresh.secsPerBlock() < 0);
+  Path near{milliseconds(0), milliseconds(16)};
+  near.run(200);
+  CHECK(near.window.secsPerBlock() == doctest::Approx(0.016).epsilon(0.2));
+  Path far{milliseconds(150), milliseconds(53)};  // 300 KiB/s, 150 ms round trip
+  far.run(200);
+  CHECK(far.window.secsPerBlock() == doctest::Approx(0.053).epsilon(0.2));
+}
+
 TEST_CASE("RequestWindow: cancelled, rejected and choked requests leave the count") {
   RequestWindow window;
   const auto t0 = Clock::now();
