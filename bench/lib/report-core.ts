@@ -214,6 +214,21 @@ export interface Target {
   detail: string;
 }
 
+/**
+ * A target's line: met when no judged cell missed it, not judged (null) when no cell had the
+ * default build beside the floor (a run of variants only, BENCH_ADDONS or BENCH_VARIANTS).
+ */
+export function targetOf(
+  name: string,
+  fails: string[],
+  judged: boolean,
+  metDetail: string,
+): Target {
+  if (!judged) return { name, met: null, detail: 'not judged: no default build beside the floor' };
+  if (fails.length) return { name, met: false, detail: `misses: ${fails.join('; ')}` };
+  return { name, met: true, detail: metDetail };
+}
+
 export interface Summary {
   meta: BenchMeta;
   stats: { job: JobKind; cell: string; client: string; metric: string; stat: Stat }[];

@@ -2,7 +2,7 @@
 // build ÷ the floor, ours ÷ each peer, an optional physical limit, and a target mark; its misses
 // become one line of the report's targets.
 import type { Cell, JobKind } from './jobs.ts';
-import { label, mark, ms, PEERS, type Reporter, ratio, short, x } from './report-core.ts';
+import { label, mark, ms, PEERS, type Reporter, ratio, short, targetOf, x } from './report-core.ts';
 
 export interface RatioMetric {
   metric: string;
@@ -75,15 +75,5 @@ export function ratioSections(rep: Reporter, opts: RatioSections, metrics: Ratio
     }
     md.push('');
   }
-  // Only variants ran (BENCH_ADDONS, BENCH_VARIANTS): nothing was judged, so nothing was met.
-  summary.targets.push({
-    name: opts.target,
-    met: judged === 0 ? null : fails.length === 0,
-    detail:
-      judged === 0
-        ? 'not judged: no default build beside the floor'
-        : fails.length
-          ? `misses: ${fails.join('; ')}`
-          : 'all met',
-  });
+  summary.targets.push(targetOf(opts.target, fails, judged > 0, 'all met'));
 }

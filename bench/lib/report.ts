@@ -16,6 +16,7 @@ import {
   ratio,
   short,
   stat,
+  targetOf,
   usageStat,
   x,
 } from './report-core.ts';
@@ -64,7 +65,7 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
   const ttfbFails: string[] = [];
   const seekFails: Record<string, string[]> = { seek50: [], seek90: [] };
   let worstTtfb = 0;
-  const worstSeek: Record<string, number> = { seek50: 0, seek90: 0 };
+  const worstSeek: Record<string, number> = {}; // per metric, once a cell is judged
   if (startCells.length > 0) {
     md.push(
       '## 1. Time to first byte of `bytes=0-`, from the add call (ms, median / p95)',
@@ -164,27 +165,20 @@ export function writeReport(raw: RawResults, outDir: string): string[] {
       );
     }
     summary.targets.push(
-      {
-        name: 'Time to first byte ≤ 1.1× floor and ≤ best peer, every cell',
-        met: ttfbFails.length === 0,
-        detail: ttfbFails.length
-          ? `misses: ${ttfbFails.join('; ')}`
-          : `worst ours÷floor ${x(worstTtfb)}`,
-      },
-      {
-        name: 'Seek to 50 % ≤ 1.2× floor and ahead of both peers, every cell',
-        met: (seekFails.seek50 ?? []).length === 0,
-        detail: (seekFails.seek50 ?? []).length
-          ? `misses: ${(seekFails.seek50 ?? []).join('; ')}`
-          : `worst ${x(worstSeek.seek50 ?? Number.NaN)}`,
-      },
-      {
-        name: 'Seek to 90 % ≤ 1.2× floor and ahead of both peers, every cell',
-        met: (seekFails.seek90 ?? []).length === 0,
-        detail: (seekFails.seek90 ?? []).length
-          ? `misses: ${(seekFails.seek90 ?? []).join('; ')}`
-          : `worst ${x(worstSeek.seek90 ?? Number.NaN)}`,
-      },
+      targetOf(
+        'Time to first byte ≤ 1.1× floor and ≤ best peer, every cell',
+        ttfbFails,
+        worstTtfb > 0,
+        `worst ours÷floor ${x(worstTtfb)}`,
+      ),
+      ...(['seek50', 'seek90'] as const).map((metric) =>
+        targetOf(
+          `Seek to ${metric === 'seek50' ? 50 : 90} % ≤ 1.2× floor and ahead of both peers, every cell`,
+          seekFails[metric] ?? [],
+          worstSeek[metric] !== undefined,
+          `worst ${x(worstSeek[metric] ?? Number.NaN)}`,
+        ),
+      ),
     );
   }
 

@@ -1,6 +1,11 @@
 // The benchmark report's target lines: a target is met only where the default build was judged.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
+import { readConfig } from '../../bench/lib/config.ts';
 import { type Cell, cellKey, type RunResult } from '../../bench/lib/jobs.ts';
+import { writeReport } from '../../bench/lib/report.ts';
 import { makeReporter, type RawResults } from '../../bench/lib/report-core.ts';
 import { ratioSections } from '../../bench/lib/report-ratios.ts';
 
@@ -38,4 +43,52 @@ test('the default build beside the floor meets or misses the target', (t) => {
   const missed = dropTarget([run('floor', 100), run('ours', 500)]);
   t.is(missed?.met, false);
   t.regex(missed?.detail ?? '', /misses/);
+});
+
+const startCell: Cell = { job: 'start', pieceKiB: 256, rate: 1 << 20, source: 'torrent' };
+
+/** The start job's three targets as writeReport puts them in summary.json. */
+function startTargets(t: { teardown(fn: () => void): void }, ours: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'vz-bench-report-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const metrics = (v: number) => ({ ttfb: v, seek50: v, seek90: v });
+  const runs: RunResult[] = [
+    {
+      ...run('floor', 0),
+      job: 'start',
+      cell: startCell,
+      cellKey: cellKey(startCell),
+      metrics: metrics(100),
+    },
+    {
+      ...run(ours, 0),
+      job: 'start',
+      cell: startCell,
+      cellKey: cellKey(startCell),
+      metrics: metrics(105),
+    },
+  ];
+  const now = new Date().toISOString();
+  const meta = {
+    startedAt: now,
+    finishedAt: now,
+    gitRev: 'x',
+    gitDirty: false,
+    node: 'v',
+    kernel: 'k',
+    cpu: 'c',
+    config: readConfig(dir),
+  };
+  writeReport({ meta, runs }, dir);
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+    targets: { name: string; met: boolean | null }[];
+  };
+  return summary.targets.filter((target) => /first byte|Seek to/.test(target.name));
+}
+
+test('the first-byte and seek targets of a variants-only run are not judged (they read "worst 0.00x")', (t) => {
+  const targets = startTargets(t, 'ours:v');
+  t.is(targets.length, 3);
+  for (const target of targets) t.is(target.met, null, target.name);
+  t.true(startTargets(t, 'ours').every((target) => target.met === true));
 });
