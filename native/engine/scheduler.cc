@@ -72,15 +72,15 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
         raise(plan.priorities, p, kTop);
         if (!havePiece(p)) addDeadline(p, rank++ * tuning.mainDeadlineStepMs);
       }
-      // Nothing else is wanted, not even the next piece at low priority (which once kept us
-      // interested past the urgent piece). libtorrent's picker asks a peer for a block another
-      // peer is fetching only once its own queue is empty and no block is free; with another
-      // piece wanted, a fast seeder whose blocks were in took that one, and the urgent piece
-      // waited for a slower seeder's last blocks. Measured, first byte beside a floor that wants
-      // one piece: 2 MiB/s + 300 KiB/s + 50 KiB/s seeders, 1.77-2.10x with it, 0.96-1.05x
-      // without; 1 MiB/s + 512 KiB/s with 256 KiB pieces, 1.44x and 1.02x. Interest drops
-      // for the moment between the urgent piece's hash check and the next plan, as it does in
-      // bounded mode at each piece; close_redundant_connections is off, so no seed is dropped.
+      // The piece after, at low priority, keeps us interested once the urgent ones are in:
+      // a peer that sees us lose interest may choke us, and aria2 re-unchokes every 10 s.
+      // It has a price on a young connection: libtorrent's slow start grows the request queue
+      // by a block per block received (past max_out_request_queue: the seeder's reqq replaces
+      // it), and the blocks beyond the urgent piece go to this one, so a seek right after the
+      // first byte waits for them (WAV, 1 MiB pieces at 256 KiB/s: 5.4 s with it, 4.3 s
+      // without; but without it a later seek against aria2 waited 15 s for an unchoke).
+      // Bounding that needs a per-peer queue cap libtorrent 2.0 does not expose.
+      if (urgentLast < last) raise(plan.priorities, urgentLast + 1, kLow);
       plan.windows.push_back({position, urgentLast});
       continue;
     }

@@ -29,11 +29,12 @@ void checkDeadlines(const SchedulePlan& plan, const std::vector<PieceDeadline>& 
   }
 }
 
-TEST_CASE("urgent: while the position's piece is missing only it is wanted") {
+TEST_CASE("urgent: while the position's piece is missing only it is wanted, and the next low") {
   const SchedulePlan p = plan({{0, 99, 0, true}}, 100, {});
   CHECK(p.urgent);
   CHECK(p.priorities[0] == kTop);
-  for (int i = 1; i < 100; ++i) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
+  CHECK(p.priorities[1] == kLow);
+  for (int i = 2; i < 100; ++i) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
   checkDeadlines(p, {{0, 0}});
   REQUIRE(p.windows.size() == 1);
   CHECK(p.windows[0].first == 0);
