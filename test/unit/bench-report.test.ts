@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readConfig } from '../../bench/lib/config.ts';
 import { type Cell, cellKey, type RunResult } from '../../bench/lib/jobs.ts';
 import { writeReport } from '../../bench/lib/report.ts';
@@ -11,16 +11,16 @@ import { ratioSections } from '../../bench/lib/report-ratios.ts';
 
 const cell: Cell = { job: 'drop', pieceKiB: 256, rate: 1 << 20, source: 'torrent' };
 
-function run(client: string, drop: number): RunResult {
+function run(client: string, metrics: Record<string, number>, of: Cell = cell): RunResult {
   return {
-    job: 'drop',
-    cellKey: cellKey(cell),
-    cell,
+    job: of.job,
+    cellKey: cellKey(of),
+    cell: of,
     client,
     rep: 1,
     startedAt: '2026-12-02T00:00:00Z',
     durationMs: 1,
-    metrics: { drop },
+    metrics,
   };
 }
 
@@ -33,14 +33,14 @@ function dropTarget(runs: RunResult[]) {
 }
 
 test('a run of variants only judges no target, instead of calling it met', (t) => {
-  const target = dropTarget([run('floor', 100), run('ours:slow', 500)]);
+  const target = dropTarget([run('floor', { drop: 100 }), run('ours:slow', { drop: 500 })]);
   t.is(target?.met, null);
   t.regex(target?.detail ?? '', /not judged/);
 });
 
 test('the default build beside the floor meets or misses the target', (t) => {
-  t.is(dropTarget([run('floor', 100), run('ours', 110)])?.met, true);
-  const missed = dropTarget([run('floor', 100), run('ours', 500)]);
+  t.is(dropTarget([run('floor', { drop: 100 }), run('ours', { drop: 110 })])?.met, true);
+  const missed = dropTarget([run('floor', { drop: 100 }), run('ours', { drop: 500 })]);
   t.is(missed?.met, false);
   t.regex(missed?.detail ?? '', /misses/);
 });
@@ -48,26 +48,11 @@ test('the default build beside the floor meets or misses the target', (t) => {
 const startCell: Cell = { job: 'start', pieceKiB: 256, rate: 1 << 20, source: 'torrent' };
 
 /** The start job's three targets as writeReport puts them in summary.json. */
-function startTargets(t: { teardown(fn: () => void): void }, ours: string) {
+function startTargets(t: ExecutionContext, ours: string) {
   const dir = mkdtempSync(join(tmpdir(), 'vz-bench-report-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const metrics = (v: number) => ({ ttfb: v, seek50: v, seek90: v });
-  const runs: RunResult[] = [
-    {
-      ...run('floor', 0),
-      job: 'start',
-      cell: startCell,
-      cellKey: cellKey(startCell),
-      metrics: metrics(100),
-    },
-    {
-      ...run(ours, 0),
-      job: 'start',
-      cell: startCell,
-      cellKey: cellKey(startCell),
-      metrics: metrics(105),
-    },
-  ];
+  const runs = [run('floor', metrics(100), startCell), run(ours, metrics(105), startCell)];
   const now = new Date().toISOString();
   const meta = {
     startedAt: now,
