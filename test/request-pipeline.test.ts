@@ -5,10 +5,11 @@
 // next seek. Read at the seeder: a bare seeder that answers one block per 10 ms reports how many
 // requests waited at it as each came in. The median over slow start's span is the measure: a
 // seek's own piece (the reader's first Range here) is asked for at once, as it should be.
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { buildInfo } from '../lib/index.ts';
-import { startPacedSeeder } from './harness/index.ts';
-import { openSession, sharedFixtures } from './helpers.ts';
+import { type Fixture, makeTorrent, readTorrent, startPacedSeeder } from './harness/index.ts';
+import { openSession, sharedFixtures, tempDir } from './helpers.ts';
 import { readAll } from './http-client.ts';
 
 const BLOCK_INTERVAL_SECS = 0.01; // 1.6 MB/s: nine times the WAV's byte rate, so it keeps up
@@ -24,8 +25,23 @@ const LEARNING_BLOCKS = 8;
 // rising, and from then on a build without the window keeps two blocks too.
 const SLOW_START_BLOCKS = 120;
 
-async function pipelineOfOneStream(t: ExecutionContext) {
+/**
+ * `single`'s WAV as a torrent of 1 MiB pieces. A cold start wants its first piece alone
+ * (scheduler.cc), so slow start can queue only what that piece holds: 64 blocks here, as many as
+ * slow start adds, where the shared 256 KiB pieces left 16 and a build without the window then
+ * queued no more than the path needs either.
+ */
+async function oneMiBPieces(): Promise<Fixture> {
   const { single } = await sharedFixtures();
+  const torrentPath = join(tempDir('vz-pipeline-'), 'single-1m.torrent');
+  const torrent = await makeTorrent(single.files[0].absPath, torrentPath, { pieceLengthExp: 20 });
+  const meta = readTorrent(torrent);
+  const files = [{ ...single.files[0], ...meta.files[0] }];
+  return { ...single, ...meta, torrentPath, torrent, files };
+}
+
+async function pipelineOfOneStream(t: ExecutionContext) {
+  const single = await oneMiBPieces();
   const seeder = await startPacedSeeder(single, BLOCK_INTERVAL_SECS);
   t.teardown(() => seeder.stop());
   const session = await openSession(t);

@@ -19,9 +19,10 @@
 // position piece and its capLastPiece; nothing behind the position, nothing past the cap.
 //
 // Urgent mode: while the piece at a stream's position is missing (a cold start or a seek),
-// only it is wanted (the next one at low priority, so we stay interested), by that stream
-// alone. libtorrent requests time-critical pieces only from peers whose request queue has
-// room; with the wider tiers open, the regular picker fills the queue first and a
+// only it is wanted, by that stream alone (and the next one at low priority when the reader
+// caught up with the download rather than jumped; scheduler.cc says why). libtorrent
+// requests time-critical pieces only from peers whose request queue has room; with the wider
+// tiers open, the regular picker fills the queue first and a
 // rate-limited seeder then serves the piece the player waits for last (measured: 60 s
 // instead of 0.9 s at 300 KB/s).
 #pragma once

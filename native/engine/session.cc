@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/guarded.h"
+#include "engine/no_upload_only.h"
 #include "engine/session_settings.h"
 #include "engine/tcp_no_delay.h"
 #include "engine/tls_trust.h"
@@ -44,6 +45,7 @@ std::unique_ptr<lt::session> startLibtorrent(const SessionConfig& config) {
   try {
     auto session = std::make_unique<lt::session>(lt::session_params(std::move(pack)));
     session->add_extension(makeTcpNoDelayPlugin());
+    session->add_extension(makeNoUploadOnlyPlugin());
     // A piece that fails its hash and then passes tells, block by block, which peer lied:
     // that peer is banned instead of every peer that took part losing trust.
     session->add_extension(&lt::create_smart_ban_plugin);

@@ -29,16 +29,36 @@ void checkDeadlines(const SchedulePlan& plan, const std::vector<PieceDeadline>& 
   }
 }
 
-TEST_CASE("urgent: while the position's piece is missing only it is wanted, and the next low") {
+TEST_CASE("urgent: while the position's piece is missing only it is wanted") {
   const SchedulePlan p = plan({{0, 99, 0, true}}, 100, {});
   CHECK(p.urgent);
   CHECK(p.priorities[0] == kTop);
-  CHECK(p.priorities[1] == kLow);
-  for (int i = 2; i < 100; ++i) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
+  for (int i = 1; i < 100; ++i) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
   checkDeadlines(p, {{0, 0}});
   REQUIRE(p.windows.size() == 1);
   CHECK(p.windows[0].first == 0);
   CHECK(p.windows[0].last == 0);
+}
+
+TEST_CASE("urgent: a seek wants its piece alone, wherever the file starts") {
+  const SchedulePlan p = plan({{10, 99, 50, true}}, 100, {10, 11, 12});
+  CHECK(p.urgent);
+  CHECK(p.priorities[50] == kTop);
+  for (int i = 0; i < 100; ++i)
+    if (i != 50) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
+}
+
+TEST_CASE("urgent: a reader that caught up with the download also wants the next piece, low") {
+  const SchedulePlan p = plan({{10, 99, 13, true}}, 100, {10, 11, 12});
+  CHECK(p.urgent);
+  CHECK(p.priorities[13] == kTop);
+  CHECK(p.priorities[14] == kLow);
+  for (int i = 15; i < 100; ++i) CHECK(p.priorities[static_cast<std::size_t>(i)] == kOff);
+  checkDeadlines(p, {{13, 0}});
+  // At the file's last piece there is no next one.
+  const SchedulePlan atEnd = plan({{10, 99, 99, true}}, 120, {98});
+  CHECK(atEnd.priorities[99] == kTop);
+  CHECK(atEnd.priorities[100] == kOff);
 }
 
 TEST_CASE("tiers: top, then high, then default to the file's end; two staggered deadlines") {
