@@ -2,13 +2,10 @@
 // extension handshake then tells each new peer that we are upload-only. A seed closes such a
 // connection, and libtorrent dials it again only after min_reconnect_time (60 s): the next
 // track, or a seek, waits a minute for a seed it had already met (native/engine/no_upload_only.h).
-import { createHash } from 'node:crypto';
 import test from 'ava';
 import { startSwarm, waitFor } from './harness/index.ts';
 import { audioIndices, openSession, sharedFixtures } from './helpers.ts';
-import { httpGet } from './http-client.ts';
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+import { readAll } from './http-client.ts';
 
 test('a torrent with every piece it wants keeps a libtorrent seed it meets, and the next track comes from it', async (t) => {
   const { album } = await sharedFixtures();
@@ -18,7 +15,7 @@ test('a torrent with every piece it wants keeps a libtorrent seed it meets, and 
   const first = await startSwarm(album, { seeders: ['libtorrent'] });
   t.teardown(() => first.stop());
   const played = await session.prepare({ torrent, peers: first.peers, fileIndex: playedIdx });
-  t.is(sha256((await httpGet(played.url)).body), album.files[playedIdx].sha256);
+  t.is((await readAll(played.url)).sha256, album.files[playedIdx].sha256);
   await first.stop();
 
   // The torrent wants nothing it lacks, and its only seed is gone: it meets another one now.
@@ -33,6 +30,6 @@ test('a torrent with every piece it wants keeps a libtorrent seed it meets, and 
   t.is(seed.uploadOnlyDrops(), 0, seed.output());
 
   const next = await session.prepare({ torrent, peers: second.peers, fileIndex: nextIdx });
-  t.is(sha256((await httpGet(next.url)).body), album.files[nextIdx].sha256);
+  t.is((await readAll(next.url)).sha256, album.files[nextIdx].sha256);
   t.is(seed.uploadOnlyDrops(), 0, seed.output());
 });

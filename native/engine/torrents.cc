@@ -423,10 +423,9 @@ void Torrents::reschedule(TorrentEntry& entry) {
   entry.deadlinePieces = std::move(next);
   for (std::size_t i = 0; i < streams.size(); ++i)
     streams[i]->setWindow(plan.windows[i].first, plan.windows[i].last);
-  // Not before a missing piece is wanted: a torrent that wants nothing it lacks is "finished",
-  // and libtorrent then tells each peer in its handshake that we are upload-only. Seeds close
-  // such connections and libtorrent dials them again only after min_reconnect_time (60 s): a
-  // prepare whose stream attached a moment after the resume waited a minute for its data.
+  // Not before a missing piece is wanted: a torrent that has all it wants (a cached track)
+  // needs no connection. (Dialing early once also cost a minute: a "finished" torrent's
+  // handshake said upload-only and seeds closed it; no_upload_only.h now strips that.)
   // The priorities above are posted first, so libtorrent applies them before it connects.
   for (std::size_t piece = 0; piece < plan.priorities.size() && !entry.dialed; ++piece) {
     if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece))) dial(entry);
