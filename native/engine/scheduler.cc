@@ -80,6 +80,7 @@ SchedulePlan planSchedule(const std::vector<StreamWant>& wants, int numPieces,
       // 2 MiB/s + 300 KiB/s + 50 KiB/s seeders, 1.77-2.10x with it, 0.96-1.05x without. The
       // torrent is then "finished" between the piece's hash check and the next plan: our
       // handshake never says upload-only (no_upload_only.h), so no seed it meets drops us.
+      // libtorrent 2.0.8 may call it finished too early, too (torrents_reconcile.cc says why).
       // A reader that caught up with the download keeps the next piece at low priority: its
       // pipeline stays full across the piece boundary, and we stay interested.
       const int fileFirst = std::clamp(want.firstPiece, 0, numPieces - 1);

@@ -341,6 +341,7 @@ void Session::runLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       guarded([&] { handleAlerts(deferred); }, onError);
       for (const auto& key : keys) guarded([&] { torrents_.reschedule(key); }, onError);
+      guarded([&] { torrents_.reviveFinished(Clock::now()); }, onError);
       guarded([&] { ops_.advance(deferred); }, onError);
       guarded([&] { torrents_.repairWhereRequested(); }, onError);
       if (Clock::now() >= nextStatus) {

@@ -10,6 +10,8 @@
 namespace vozduxan {
 namespace {
 
+constexpr int kMinReconnectSecs = 2;
+
 // What the engine itself listens for; kept even if the caller overrides alert_mask.
 constexpr lt::alert_category_t kRequiredAlerts =
     lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage |
@@ -60,6 +62,11 @@ lt::settings_pack buildSettings(const SessionConfig& config) {
   // 256 KiB/s). Rarest-first honours priorities from the first piece.
   pack.set_int(lt::settings_pack::initial_picker_threshold, 0);
   pack.set_int(lt::settings_pack::alert_mask, kRequiredAlerts);
+  // libtorrent dials a peer that closed on us again only after this many seconds times its
+  // failures (default 60). A seed still holding the connection of a torrent we just removed and
+  // added again (an eviction, then the next track) closes the new one as a duplicate peer id, and
+  // a stream then waited a minute for the only seed it had.
+  pack.set_int(lt::settings_pack::min_reconnect_time, kMinReconnectSecs);
   // A shallow request pipeline until a stream falls behind (see request_pacing.h), or a deep one
   // under each connection's window where the build can hold it there (peer_queue_cap.h).
   pack.set_int(lt::settings_pack::request_queue_time,

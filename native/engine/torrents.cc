@@ -19,15 +19,13 @@ constexpr std::uint32_t kDefaultTtlSecs = 3600;
 // torrent's remaining pieces start at libtorrent's default priority until that schedule.
 constexpr std::size_t kMagnetPieceSlots = 1 << 20;
 
-/// libtorrent forgot our deadlines (a recheck) or must re-evaluate them: the next plan goes out
-/// whole.
+}  // namespace
+
 void clearAppliedPlan(TorrentEntry& entry) {
   entry.torrent->handle().clear_piece_deadlines();
   entry.deadlinePieces.clear();
   entry.priorities.clear();
 }
-
-}  // namespace
 
 Torrents::Torrents(lt::session& lt, Cache& cache, Streams& streams, const SessionConfig& config,
                    Log log)
@@ -140,6 +138,8 @@ void Torrents::addToLibtorrent(TorrentEntry& entry, lt::add_torrent_params param
   // check, which a paused torrent never starts.
   params.flags |= lt::torrent_flags::paused;
   entry.dialed = false;
+  entry.ltFinished = false;
+  entry.revivedAt.reset();
   lt_.async_add_torrent(std::move(params));
 }
 
@@ -344,6 +344,8 @@ void Torrents::onChecked(TorrentEntry& entry, Deferred& deferred) {
 
 void Torrents::onStateChanged(TorrentEntry& entry, lt::torrent_status::state_t state,
                               Deferred& deferred) {
+  entry.ltFinished = state == lt::torrent_status::finished;
+  if (!entry.ltFinished) entry.revivedAt.reset();
   // A paused torrent never starts a full check.
   if (state == lt::torrent_status::checking_files) dial(entry);
   const bool active = state == lt::torrent_status::downloading ||
@@ -429,48 +431,6 @@ void Torrents::reschedule(TorrentEntry& entry) {
   // The priorities above are posted first, so libtorrent applies them before it connects.
   for (std::size_t piece = 0; piece < plan.priorities.size() && !entry.dialed; ++piece) {
     if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece))) dial(entry);
-  }
-}
-
-void Torrents::reconcileAwaited(Deferred& deferred) {
-  for (auto& [key, entry] : byKey_) reconcileAwaited(*entry, deferred);
-}
-
-void Torrents::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
-  if (!entry.attached || !entry.torrent->ready()) return;
-  const std::vector<int> awaited = entry.torrent->awaitedPieces();
-  if (awaited.empty()) return;
-  // Seen in 3 of ~25 bulk downloads of 256 MiB: libtorrent went "finished" while a reader
-  // waited for a piece it had neither downloaded nor reported, and the reader waited forever.
-  const lt::torrent_handle handle = entry.torrent->handle();
-  try {
-    const auto state = handle.status({}).state;
-    const bool ltWantsNothing =
-        state == lt::torrent_status::finished || state == lt::torrent_status::seeding;
-    std::vector<lt::piece_index_t> unwanted;
-    for (int piece : awaited) {
-      const lt::piece_index_t index(piece);
-      if (handle.have_piece(index)) {
-        // Usually its alert is merely still queued; waking the reader early costs nothing.
-        for (auto& waiter : entry.torrent->markPiece(piece)) deferred.push_back(std::move(waiter));
-        continue;
-      }
-      const auto planned = static_cast<std::size_t>(piece) < entry.priorities.size()
-                               ? entry.priorities[static_cast<std::size_t>(piece)]
-                               : std::uint8_t{0};
-      const auto applied = static_cast<std::uint8_t>(handle.piece_priority(index));
-      if (planned != 0 && (applied != planned || ltWantsNothing)) unwanted.push_back(index);
-    }
-    if (unwanted.empty()) return;
-    log_("libtorrent does not want a piece a reader of " + entry.torrent->key() +
-         " waits for: applying the schedule again");
-    // Through dont_download and back: libtorrent re-evaluates its finished state and its
-    // interest in peers only when a piece's priority crosses zero.
-    for (const lt::piece_index_t index : unwanted) handle.piece_priority(index, lt::dont_download);
-    clearAppliedPlan(entry);
-    reschedule(entry);
-  } catch (const lt::system_error&) {
-    // Removed meanwhile (a repair re-adds it and checks every piece).
   }
 }
 

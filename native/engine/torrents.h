@@ -41,7 +41,15 @@ struct TorrentEntry {
   // The schedule last applied to libtorrent, so a new plan only sends what changed.
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
+  // libtorrent's state is "finished" (from its alerts): it wants nothing it lacks, it thinks.
+  bool ltFinished = false;
+  // When reviveFinished last put a wanted piece through priority 0; unset: not in this episode.
+  std::optional<std::chrono::steady_clock::time_point> revivedAt;
 };
+
+/// libtorrent forgot our deadlines (a recheck) or must re-evaluate them: the next plan goes out
+/// whole.
+void clearAppliedPlan(TorrentEntry& entry);
 
 /// What the eviction walk knows before it lists the cache (disk I/O, done without the lock).
 struct EvictionSnapshot {
@@ -108,6 +116,9 @@ class Torrents {
   /// The parked-reader backstop, every status tick: wakes readers whose piece libtorrent has,
   /// and applies the plan again where libtorrent no longer wants an awaited piece.
   void reconcileAwaited(Deferred& deferred);
+  /// Every engine loop: where libtorrent calls a torrent finished while our plan wants a piece
+  /// it lacks, puts that piece through priority 0 and back, which makes libtorrent look again.
+  void reviveFinished(std::chrono::steady_clock::time_point now);
   /// Feeds request pacing and applies its decisions (request_pacing.h), every status tick.
   void pace();
 
@@ -138,6 +149,7 @@ class Torrents {
   /// Resumes the torrent (added paused) once: libtorrent connects to its peers from then on.
   void dial(TorrentEntry& entry);
   void reconcileAwaited(TorrentEntry& entry, Deferred& deferred);
+  void reviveFinished(TorrentEntry& entry, std::chrono::steady_clock::time_point now);
 
   lt::session& lt_;
   Cache& cache_;
