@@ -45,6 +45,7 @@ struct TorrentEntry {
   bool ltFinished = false;
   // When reviveFinished last put a wanted piece through priority 0; unset: not in this episode.
   std::optional<std::chrono::steady_clock::time_point> revivedAt;
+  int revives = 0;  // retries since revivedAt was first set
 };
 
 /// libtorrent forgot our deadlines (a recheck) or must re-evaluate them: the next plan goes out

@@ -1,14 +1,19 @@
 // Backstops of Torrents (torrents.h) for where libtorrent's view of a torrent parts from our plan:
 // a parked reader whose piece libtorrent has or does not want, and a torrent libtorrent calls
 // finished while a stream still waits for a piece.
+#include <algorithm>
+
 #include "engine/torrents.h"
 
 namespace vozduxan {
 
 namespace {
 
-// A piece's last write lands a few milliseconds after its hash check: try again this often.
-constexpr auto kReviveEvery = std::chrono::milliseconds(25);
+// A piece's last write lands a few milliseconds after its hash check: try again this soon, then
+// twice as late each time (up to 1.6 s), so a torrent that stays finished for another reason (an
+// error pauses it) costs next to nothing.
+constexpr auto kReviveFirstRetry = std::chrono::milliseconds(25);
+constexpr int kReviveMaxDoublings = 6;
 
 }  // namespace
 
@@ -60,7 +65,10 @@ void Torrents::reviveFinished(std::chrono::steady_clock::time_point now) {
 // Through zero and back (the plan sends it back) is such a crossing.
 void Torrents::reviveFinished(TorrentEntry& entry, std::chrono::steady_clock::time_point now) {
   if (!entry.ltFinished || !entry.attached || !entry.torrent->ready()) return;
-  if (entry.revivedAt && now - *entry.revivedAt < kReviveEvery) return;
+  if (entry.revivedAt &&
+      now - *entry.revivedAt <
+          kReviveFirstRetry * (1 << std::min(entry.revives, kReviveMaxDoublings)))
+    return;
   int missing = -1;
   for (std::size_t piece = 0; piece < entry.priorities.size() && missing < 0; ++piece) {
     if (entry.priorities[piece] != 0 && !entry.torrent->hasPiece(static_cast<int>(piece)))
@@ -71,6 +79,7 @@ void Torrents::reviveFinished(TorrentEntry& entry, std::chrono::steady_clock::ti
     log_("libtorrent calls " + entry.torrent->key() + " finished while piece " +
          std::to_string(missing) + " is wanted: asking again");
   }
+  entry.revives = entry.revivedAt ? entry.revives + 1 : 0;
   entry.revivedAt = now;
   try {
     // Also drops the piece's deadline, which the plan below sets again.
