@@ -429,9 +429,12 @@ void Torrents::reschedule(TorrentEntry& entry) {
   // needs no connection. (Dialing early once also cost a minute: a "finished" torrent's
   // handshake said upload-only and seeds closed it; no_upload_only.h now strips that.)
   // The priorities above are posted first, so libtorrent applies them before it connects.
-  for (std::size_t piece = 0; piece < plan.priorities.size() && !entry.dialed; ++piece) {
-    if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece))) dial(entry);
+  entry.missingWanted = -1;
+  for (std::size_t piece = 0; piece < plan.priorities.size() && entry.missingWanted < 0; ++piece) {
+    if (plan.priorities[piece] != 0 && !torrent.hasPiece(static_cast<int>(piece)))
+      entry.missingWanted = static_cast<int>(piece);
   }
+  if (entry.missingWanted >= 0) dial(entry);
 }
 
 void Torrents::pace() {

@@ -41,6 +41,8 @@ struct TorrentEntry {
   // The schedule last applied to libtorrent, so a new plan only sends what changed.
   std::vector<std::uint8_t> priorities;
   std::set<int> deadlinePieces;
+  // The first piece that plan wants and the torrent lacks; -1: none (it needs no peer now).
+  int missingWanted = -1;
   // libtorrent's state is "finished" (from its alerts): it wants nothing it lacks, it thinks.
   bool ltFinished = false;
   // When reviveFinished last put a wanted piece through priority 0; unset: not in this episode.

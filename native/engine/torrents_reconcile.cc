@@ -44,6 +44,8 @@ void Torrents::reconcileAwaited(TorrentEntry& entry, Deferred& deferred) {
     if (unwanted.empty()) return;
     log_("libtorrent does not want a piece a reader of " + entry.torrent->key() +
          " waits for: applying the schedule again");
+    // Through dont_download and back: libtorrent re-evaluates its interest in peers only when a
+    // piece's priority crosses zero.
     for (const lt::piece_index_t index : unwanted) handle.piece_priority(index, lt::dont_download);
     clearAppliedPlan(entry);
     reschedule(entry);
@@ -64,17 +66,12 @@ void Torrents::reviveFinished(std::chrono::steady_clock::time_point now) {
 // then wants nothing: a prepare waited for its whole buffer timeout. (Fixed upstream in 2.0.13.)
 // Through zero and back (the plan sends it back) is such a crossing.
 void Torrents::reviveFinished(TorrentEntry& entry, std::chrono::steady_clock::time_point now) {
-  if (!entry.ltFinished || !entry.attached || !entry.torrent->ready()) return;
+  const int missing = entry.missingWanted;
+  if (!entry.ltFinished || missing < 0 || !entry.attached || !entry.torrent->ready()) return;
   if (entry.revivedAt &&
       now - *entry.revivedAt <
           kReviveFirstRetry * (1 << std::min(entry.revives, kReviveMaxDoublings)))
     return;
-  int missing = -1;
-  for (std::size_t piece = 0; piece < entry.priorities.size() && missing < 0; ++piece) {
-    if (entry.priorities[piece] != 0 && !entry.torrent->hasPiece(static_cast<int>(piece)))
-      missing = static_cast<int>(piece);
-  }
-  if (missing < 0) return;
   if (!entry.revivedAt) {
     log_("libtorrent calls " + entry.torrent->key() + " finished while piece " +
          std::to_string(missing) + " is wanted: asking again");
